@@ -1,0 +1,13 @@
+"""The Celery app: tasks run in-process without a broker, through Redis with one."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("service_standards")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
