@@ -1,0 +1,24 @@
+"""Load the demo company (a car dealership, in Russian). Safe to run again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from journeys.demo import load_demo_journey
+from roles.demo import DEMO_PASSWORD, load_demo_organisation
+
+
+class Command(BaseCommand):
+    help = "Load the demo car dealership: organisation, journey map and logins. Idempotent."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        organisation = load_demo_organisation()
+        journey = load_demo_journey(organisation)
+        self.stdout.write(self.style.SUCCESS(f"Demo company ready: {organisation.departments['root'].name}, journey “{journey.name}”."))
+        self.stdout.write("")
+        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        width = max(len(login) for login, _roles, _name in organisation.logins)
+        for login, roles, name in organisation.logins:
+            self.stdout.write(f"  {login.ljust(width)}  {roles:<28} {name}")
