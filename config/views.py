@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 
 from journeys.selectors import journeys_list, position_duties
@@ -72,5 +73,5 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    # A bare template: whatever broke may break a richer page too.
-    return render(request, "500.html", status=500)
+    # A bare template with no context: whatever broke may break a richer page too.
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -10,7 +10,7 @@ from .permissions import user_roles
 
 def program_roles(request: HttpRequest) -> dict[str, Any]:
     """Which parts of the navigation this user may see."""
-    roles = user_roles(request.user)
+    roles = user_roles(getattr(request, "user", None))
     return {
         "program_roles": roles,
         "is_manager": ProgramRole.MANAGER in roles,
