@@ -209,6 +209,9 @@ class EmployeeImport(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # Set when a worker claims the job: a job left running past the task's time limit
+    # was interrupted (its transaction rolled back) and is marked failed by the sweep.
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -222,3 +225,57 @@ class EmployeeImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class ApiScope(models.TextChoices):
+    """What an API token may do; a token holds any subset."""
+
+    READ_RESPONSES = "read:responses", _("Read NPS responses and summaries")
+    WRITE_INVITATIONS = "write:invitations", _("Create survey invitations and read their status")
+    READ_SCORES = "read:scores", _("Read scorecards")
+
+
+class ApiToken(models.Model):
+    """A key a REST client (a BI tool, a CRM, payroll) sends as `Authorization: Bearer <key>`.
+
+    Only the SHA-256 of the key is stored: keys are long random secrets, so a fast hash
+    is enough, and the plain key is shown once, when the token is created. The token
+    acts as `user` (an API-client login, or the manager who created it) and sees what
+    that user sees, limited further by its scopes.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acts as"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    scopes: models.JSONField[Any, Any] = models.JSONField(_("scopes"), default=list)
+    key_prefix = models.CharField(_("key starts with"), max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="created_api_tokens",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])

@@ -1,0 +1,130 @@
+"""Admin for the organisation. Saves go through the services, so the rules and the
+activity history hold here too; the history and the imports are read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from . import services
+from .models import Activity, Department, Employee, EmployeeImport, Position
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "parent", "head", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    fields = ("name", "parent", "head")
+    autocomplete_fields = ("parent", "head")
+    ordering = ("path",)
+
+    def save_model(self, request: HttpRequest, obj: Department, form: Any, change: bool) -> None:
+        if change:
+            saved = Department.objects.get(pk=obj.pk)
+            services.department_update(
+                actor=request.user,
+                department=saved,
+                name=obj.name,
+                parent=obj.parent,
+                head=obj.head,
+            )
+        else:
+            created = services.department_create(
+                actor=request.user, name=obj.name, parent=obj.parent, head=obj.head
+            )
+            obj.pk = created.pk
+            obj.path = created.path
+
+
+@admin.register(Position)
+class PositionAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "description")
+    fields = ("name", "description")
+
+    def save_model(self, request: HttpRequest, obj: Position, form: Any, change: bool) -> None:
+        if change:
+            saved = Position.objects.get(pk=obj.pk)
+            services.position_update(
+                actor=request.user, position=saved, name=obj.name, description=obj.description
+            )
+        else:
+            obj.pk = services.position_create(
+                actor=request.user, name=obj.name, description=obj.description
+            ).pk
+
+
+@admin.register(Employee)
+class EmployeeAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "personnel_number", "department", "position", "user", "is_active")
+    list_filter = ("is_active", "gender", "position")
+    list_select_related = ("department", "position", "user")
+    search_fields = ("full_name", "personnel_number", "email", "department__name", "position__name")
+    fields = (
+        "personnel_number",
+        "full_name",
+        "department",
+        "position",
+        "gender",
+        "hire_date",
+        "email",
+        "user",
+    )
+    readonly_fields = ("user",)
+    autocomplete_fields = ("department", "position")
+
+    def save_model(self, request: HttpRequest, obj: Employee, form: Any, change: bool) -> None:
+        values = {name: getattr(obj, name) for name in services.EMPLOYEE_FIELDS}
+        if change:
+            saved = Employee.objects.get(pk=obj.pk)
+            services.employee_update(
+                actor=request.user,
+                employee=saved,
+                personnel_number=obj.personnel_number,
+                **values,
+            )
+        else:
+            obj.pk = services.employee_create(
+                actor=request.user, personnel_number=obj.personnel_number, **values
+            ).pk
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Activity)
+class ActivityAdmin(_ReadOnlyAdmin):
+    list_display = ("created_at", "actor", "action", "summary")
+    list_filter = ("action",)
+    list_select_related = ("actor",)
+    search_fields = ("summary", "target_id")
+    date_hierarchy = "created_at"
+
+
+@admin.register(EmployeeImport)
+class EmployeeImportAdmin(_ReadOnlyAdmin):
+    list_display = (
+        "file_name",
+        "uploaded_by",
+        "status",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status",)
+    list_select_related = ("uploaded_by",)
+    exclude = ("rows",)
