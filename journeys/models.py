@@ -50,6 +50,8 @@ class Stage(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     order = models.PositiveIntegerField(_("order"), default=0)
+    # Edit forms carry it back so a save over someone else's newer change is refused.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("stage")
@@ -84,6 +86,7 @@ class Step(models.Model):
         related_name="owned_steps",
     )
     order = models.PositiveIntegerField(_("order"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("step")
@@ -120,6 +123,7 @@ class Situation(models.Model):
         related_name="situations",
     )
     order = models.PositiveIntegerField(_("order"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("situation")
