@@ -42,6 +42,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def _program_roles(transactional_db: None) -> None:
+    """Browser tests need committed rows (the live server reads them), so they run in
+    transactional mode, which flushes the tables after each test: the role groups the
+    migrations create are gone for the next one, and serialized_rollback cannot bring
+    them back once Playwright's event loop runs. Recreate them first."""
+    from django.contrib.auth.models import Group
+
+    from roles.models import ProgramRole
+
+    for role in ProgramRole.values:
+        Group.objects.get_or_create(name=role)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     path = chromium_path()

@@ -5,24 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from journeys.models import Situation, SituationKind, Step
-from roles.models import ProgramRole
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import JourneyFactory, PositionFactory, StageFactory, StepFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def program_roles(transactional_db: None) -> None:
-    """The groups the migrations create are flushed after each transactional test (and
-    serialized_rollback cannot bring them back once Playwright's event loop runs), so
-    make sure they exist before the personas are created."""
-    for role in ProgramRole.values:
-        Group.objects.get_or_create(name=role)
 
 
 def test_manager_adds_a_step_and_a_situation_and_sees_them_as_duties(
