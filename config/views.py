@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
-from journeys.selectors import journeys_list, position_duties
 from journeys.permissions import can_read_journeys
+from journeys.selectors import journeys_list, position_duties
 from roles.models import Activity, ProgramRole
 from roles.permissions import employee_of, has_role, is_manager, manager_sees_everything
 from roles.selectors import departments_visible_to, employees_visible_to
@@ -32,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
             recent_activity=(
                 Activity.objects.all()
                 if manager_sees_everything(user)
-                else Activity.objects.filter(actor=user)
+                else Activity.objects.filter(actor_id=user.pk)
             ).select_related("actor")[:8],
         )
     if can_read_journeys(user):

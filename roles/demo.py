@@ -30,18 +30,126 @@ POSITIONS = {
 
 # (personnel number, full name, department key, position, gender, hire date, login, roles)
 EMPLOYEES: list[tuple[str, str, str, str, str, str, str | None, list[str]]] = [
-    ("A-001", "Соколов Андрей Викторович", "root", "Директор", Gender.MALE, "2015-03-02", "manager", [ProgramRole.MANAGER]),
-    ("A-002", "Белова Марина Сергеевна", "advocacy", "Клиентский адвокат", Gender.FEMALE, "2019-09-16", "advocate", [ProgramRole.STAFF]),
-    ("S-101", "Кузнецов Игорь Павлович", "sales", "Руководитель отдела продаж", Gender.MALE, "2016-05-10", "sales_head", [ProgramRole.MANAGER, ProgramRole.STAFF]),
-    ("S-102", "Орлов Денис Андреевич", "sales", "Менеджер по продажам", Gender.MALE, "2021-02-01", "staff", [ProgramRole.STAFF]),
-    ("S-103", "Фёдорова Анна Игоревна", "sales", "Менеджер по продажам", Gender.FEMALE, "2022-08-22", None, []),
-    ("S-104", "Васильев Максим Олегович", "sales", "Менеджер по продажам", Gender.MALE, "2023-04-03", None, []),
-    ("S-105", "Никитина Ольга Романовна", "delivery", "Менеджер по выдаче автомобилей", Gender.FEMALE, "2020-11-09", None, []),
-    ("R-201", "Смирнова Екатерина Дмитриевна", "reception", "Администратор ресепшн", Gender.FEMALE, "2022-01-17", "reception", [ProgramRole.STAFF]),
-    ("R-202", "Попова Юлия Александровна", "reception", "Администратор ресепшн", Gender.FEMALE, "2024-06-03", None, []),
-    ("C-301", "Морозова Светлана Викторовна", "cashier", "Кассир", Gender.FEMALE, "2018-07-12", None, []),
-    ("T-401", "Лебедев Сергей Николаевич", "service", "Мастер-консультант сервиса", Gender.MALE, "2017-10-30", None, []),
-    ("T-402", "Козлов Артём Евгеньевич", "service", "Мастер-консультант сервиса", Gender.MALE, "2023-09-11", None, []),
+    (
+        "A-001",
+        "Соколов Андрей Викторович",
+        "root",
+        "Директор",
+        Gender.MALE,
+        "2015-03-02",
+        "manager",
+        [ProgramRole.MANAGER],
+    ),
+    (
+        "A-002",
+        "Белова Марина Сергеевна",
+        "advocacy",
+        "Клиентский адвокат",
+        Gender.FEMALE,
+        "2019-09-16",
+        "advocate",
+        [ProgramRole.STAFF],
+    ),
+    (
+        "S-101",
+        "Кузнецов Игорь Павлович",
+        "sales",
+        "Руководитель отдела продаж",
+        Gender.MALE,
+        "2016-05-10",
+        "sales_head",
+        [ProgramRole.MANAGER, ProgramRole.STAFF],
+    ),
+    (
+        "S-102",
+        "Орлов Денис Андреевич",
+        "sales",
+        "Менеджер по продажам",
+        Gender.MALE,
+        "2021-02-01",
+        "staff",
+        [ProgramRole.STAFF],
+    ),
+    (
+        "S-103",
+        "Фёдорова Анна Игоревна",
+        "sales",
+        "Менеджер по продажам",
+        Gender.FEMALE,
+        "2022-08-22",
+        None,
+        [],
+    ),
+    (
+        "S-104",
+        "Васильев Максим Олегович",
+        "sales",
+        "Менеджер по продажам",
+        Gender.MALE,
+        "2023-04-03",
+        None,
+        [],
+    ),
+    (
+        "S-105",
+        "Никитина Ольга Романовна",
+        "delivery",
+        "Менеджер по выдаче автомобилей",
+        Gender.FEMALE,
+        "2020-11-09",
+        None,
+        [],
+    ),
+    (
+        "R-201",
+        "Смирнова Екатерина Дмитриевна",
+        "reception",
+        "Администратор ресепшн",
+        Gender.FEMALE,
+        "2022-01-17",
+        "reception",
+        [ProgramRole.STAFF],
+    ),
+    (
+        "R-202",
+        "Попова Юлия Александровна",
+        "reception",
+        "Администратор ресепшн",
+        Gender.FEMALE,
+        "2024-06-03",
+        None,
+        [],
+    ),
+    (
+        "C-301",
+        "Морозова Светлана Викторовна",
+        "cashier",
+        "Кассир",
+        Gender.FEMALE,
+        "2018-07-12",
+        None,
+        [],
+    ),
+    (
+        "T-401",
+        "Лебедев Сергей Николаевич",
+        "service",
+        "Мастер-консультант сервиса",
+        Gender.MALE,
+        "2017-10-30",
+        None,
+        [],
+    ),
+    (
+        "T-402",
+        "Козлов Артём Евгеньевич",
+        "service",
+        "Мастер-консультант сервиса",
+        Gender.MALE,
+        "2023-09-11",
+        None,
+        [],
+    ),
 ]
 
 # Logins that are not employees of the dealership.
@@ -108,9 +216,19 @@ def load_demo_organisation() -> DemoOrganisation:
             if employee.user_id != user.pk:
                 employee.user = user
                 employee.save(update_fields=["user"])
-            demo.logins.append((login, ", ".join(str(ProgramRole(role).label) for role in roles), full_name))
+            demo.logins.append(
+                (login, ", ".join(str(ProgramRole(role).label) for role in roles), full_name)
+            )
 
-    heads = {"root": "A-001", "sales": "S-101", "reception": "R-201", "service": "T-401", "advocacy": "A-002", "delivery": "S-105", "cashier": "C-301"}
+    heads = {
+        "root": "A-001",
+        "sales": "S-101",
+        "reception": "R-201",
+        "service": "T-401",
+        "advocacy": "A-002",
+        "delivery": "S-105",
+        "cashier": "C-301",
+    }
     for key, number in heads.items():
         department = demo.departments[key]
         if department.head_id is None:
@@ -119,11 +237,17 @@ def load_demo_organisation() -> DemoOrganisation:
 
     for login, first_name, last_name, roles in OTHER_LOGINS:
         _demo_user(User, login, first_name, last_name, [groups[role] for role in roles])
-        demo.logins.append((login, ", ".join(str(ProgramRole(role).label) for role in roles), f"{first_name} {last_name}"))
+        demo.logins.append(
+            (
+                login,
+                ", ".join(str(ProgramRole(role).label) for role in roles),
+                f"{first_name} {last_name}",
+            )
+        )
     return demo
 
 
-def _demo_user(User, username, first_name, last_name, groups):  # type: ignore[no-untyped-def]
+def _demo_user(User, username, first_name, last_name, groups):
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User.objects.create_user(

@@ -49,6 +49,6 @@ def positions_visible_to(user: Any) -> QuerySet[Position]:
 
 
 def activity_for(*, target_type: str, target_id: int | str) -> QuerySet[Activity]:
-    return Activity.objects.filter(target_type=target_type, target_id=str(target_id)).select_related(
-        "actor"
-    )
+    return Activity.objects.filter(
+        target_type=target_type, target_id=str(target_id)
+    ).select_related("actor")

@@ -29,7 +29,15 @@ def ensure_lighthouse() -> Path:
     if not binary.exists():
         LIGHTHOUSE_DIR.mkdir(exist_ok=True)
         subprocess.run(
-            ["npm", "install", "--prefix", str(LIGHTHOUSE_DIR), "--no-audit", "--no-fund", "lighthouse@13"],
+            [
+                "npm",
+                "install",
+                "--prefix",
+                str(LIGHTHOUSE_DIR),
+                "--no-audit",
+                "--no-fund",
+                "lighthouse@13",
+            ],
             check=True,
         )
     return binary
@@ -42,7 +50,12 @@ def session_cookie(username: str) -> str:
 
     django.setup()
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
     from django.contrib.sessions.backends.db import SessionStore
 
     user = get_user_model().objects.get(username=username)
@@ -95,10 +108,14 @@ def main() -> int:
         for key, score in scores.items():
             worst[key] = min(worst[key], score)
             failed = failed or score < args.minimum
-        print(f"{path}: accessibility={scores['accessibility']} best-practices={scores['best-practices']}"
-              + (f"  problems: {', '.join(problems)}" if problems else ""))
-    print(f"RESULT pages={len(args.paths)} accessibility_min={worst['accessibility']:.0f} "
-          f"best_practices_min={worst['best-practices']:.0f}")
+        print(
+            f"{path}: accessibility={scores['accessibility']} best-practices={scores['best-practices']}"
+            + (f"  problems: {', '.join(problems)}" if problems else "")
+        )
+    print(
+        f"RESULT pages={len(args.paths)} accessibility_min={worst['accessibility']:.0f} "
+        f"best_practices_min={worst['best-practices']:.0f}"
+    )
     return 1 if failed else 0
 
 

@@ -23,7 +23,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _test_settings(settings, tmp_path):
     """Files go to a temporary folder; pages speak English unless a test asks for Russian
     (send HTTP_ACCEPT_LANGUAGE="ru")."""
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -42,17 +42,19 @@ class Company:
 
 
 @pytest.fixture
-def company(db) -> Company:  # type: ignore[no-untyped-def]
-    root = DepartmentFactory(name="Dealership")
-    sales = DepartmentFactory(name="Sales", parent=root)
-    used_cars = DepartmentFactory(name="Used cars", parent=sales)
-    service = DepartmentFactory(name="Service", parent=root)
+def company(db) -> Company:
+    root = DepartmentFactory.create(name="Dealership")
+    sales = DepartmentFactory.create(name="Sales", parent=root)
+    used_cars = DepartmentFactory.create(name="Used cars", parent=sales)
+    service = DepartmentFactory.create(name="Service", parent=root)
     return Company(root=root, sales=sales, used_cars=used_cars, service=service)
 
 
-def _login_employee(*, username: str, roles: list[str], department: Department, position_name: str) -> Employee:
-    user = UserFactory(username=username, roles=roles)
-    return EmployeeFactory(
+def _login_employee(
+    *, username: str, roles: list[str], department: Department, position_name: str
+) -> Employee:
+    user = UserFactory.create(username=username, roles=roles)
+    return EmployeeFactory.create(
         full_name=username.replace("_", " ").title(),
         department=department,
         position=PositionFactory(name=position_name),
@@ -63,7 +65,10 @@ def _login_employee(*, username: str, roles: list[str], department: Department, 
 @pytest.fixture
 def manager(company: Company) -> Employee:
     return _login_employee(
-        username="manager", roles=[ProgramRole.MANAGER], department=company.root, position_name="Director"
+        username="manager",
+        roles=[ProgramRole.MANAGER],
+        department=company.root,
+        position_name="Director",
     )
 
 
@@ -78,7 +83,7 @@ def sales_manager(company: Company) -> Employee:
 
 
 @pytest.fixture
-def auditor(db):  # type: ignore[no-untyped-def]
+def auditor(db):
     return UserFactory(username="auditor", roles=[ProgramRole.AUDITOR])
 
 
@@ -93,11 +98,11 @@ def staff_member(company: Company) -> Employee:
 
 
 @pytest.fixture
-def outsider(db):  # type: ignore[no-untyped-def]
+def outsider(db):
     return UserFactory(username="outsider")
 
 
-def _client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def _client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -114,7 +119,7 @@ def sales_manager_client(sales_manager: Employee) -> Client:
 
 
 @pytest.fixture
-def auditor_client(auditor) -> Client:  # type: ignore[no-untyped-def]
+def auditor_client(auditor) -> Client:
     return _client_for(auditor)
 
 
@@ -124,5 +129,5 @@ def staff_client(staff_member: Employee) -> Client:
 
 
 @pytest.fixture
-def outsider_client(outsider) -> Client:  # type: ignore[no-untyped-def]
+def outsider_client(outsider) -> Client:
     return _client_for(outsider)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -25,10 +27,10 @@ class UserFactory(DjangoModelFactory[User]):  # type: ignore[valid-type]
     password = factory.django.Password("correct-horse-battery")
 
     @factory.post_generation
-    def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+    def roles(obj: Any, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
         if create and extracted:
             for role in extracted:
-                self.groups.add(Group.objects.get(name=role))
+                obj.groups.add(Group.objects.get(name=role))
 
 
 class DepartmentFactory(DjangoModelFactory[Department]):

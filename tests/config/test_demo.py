@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from journeys.models import Journey, Situation, SituationKind, Step
-from roles.models import Department, Employee, Position
 from roles.demo import DEMO_PASSWORD
+from roles.models import Department, Employee, Position
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,12 @@ def test_it_loads_a_dealership_with_the_promised_size():
     assert Position.objects.count() >= 5
     assert Employee.objects.count() >= 12
     names = set(Situation.objects.values_list("name", flat=True))
-    assert {"Клиент просит скидку", "Клиент ждёт дольше 10 минут", "Негативный отзыв в интернете", "Грубый ответ по телефону"} <= names
+    assert {
+        "Клиент просит скидку",
+        "Клиент ждёт дольше 10 минут",
+        "Негативный отзыв в интернете",
+        "Грубый ответ по телефону",
+    } <= names
     assert Situation.objects.filter(kind=SituationKind.NEGATIVE, step__isnull=True).exists()
 
 

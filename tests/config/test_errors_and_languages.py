@@ -36,8 +36,9 @@ def test_the_language_switcher_remembers_the_choice(manager_client):
 
 
 def test_the_server_error_page_needs_nothing_but_itself(client):
-    from config.views import error_500
     from django.test import RequestFactory
+
+    from config.views import error_500
 
     response = error_500(RequestFactory().get("/"))
     assert response.status_code == 500

@@ -16,9 +16,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = load_demo_organisation()
         journey = load_demo_journey(organisation)
-        self.stdout.write(self.style.SUCCESS(f"Demo company ready: {organisation.departments['root'].name}, journey “{journey.name}”."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo company ready: {organisation.departments['root'].name}, journey “{journey.name}”."
+            )
+        )
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         width = max(len(login) for login, _roles, _name in organisation.logins)
         for login, roles, name in organisation.logins:
             self.stdout.write(f"  {login.ljust(width)}  {roles:<28} {name}")
