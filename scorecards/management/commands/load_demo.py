@@ -8,14 +8,16 @@ from django.core.management.base import BaseCommand
 
 from journeys.demo import load_demo_journey
 from roles.demo import DEMO_PASSWORD, load_demo_organisation
+from standards.demo import load_demo_book
 
 
 class Command(BaseCommand):
-    help = "Load the demo car dealership: organisation, journey map and logins. Idempotent."
+    help = "Load the demo car dealership: organisation, journey map, standards book and logins. Idempotent."
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = load_demo_organisation()
         journey = load_demo_journey(organisation)
+        load_demo_book(organisation.departments["root"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo company ready: {organisation.departments['root'].name}, journey “{journey.name}”."
