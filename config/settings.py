@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -209,9 +210,23 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "nps-export-sweep": {
+        "task": "nps.tasks.export_job_sweep",
+        "schedule": 300.0,
+    },
     "sweep-stalled-import-jobs": {
         "task": "roles.tasks.employee_import_sweep",
         "schedule": 300.0,
+    },
+    # Figures still stale a few minutes after a change (a lost message) are recomputed.
+    "scorecards-sweep": {
+        "task": "scorecards.tasks.buckets_sweep",
+        "schedule": 60.0,
+    },
+    # Every night the last 13 months are recomputed whole, whatever an outage missed.
+    "scorecards-nightly": {
+        "task": "scorecards.tasks.recompute_nightly",
+        "schedule": crontab(hour=env_int("SCORECARD_NIGHTLY_HOUR", 3), minute=15),
     },
 }
 
@@ -226,6 +241,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["roles.api_auth.ApiTokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_token": env_str("API_THROTTLE_RATE", "600/minute")},
+    "EXCEPTION_HANDLER": "roles.api_auth.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Service Standards API",
@@ -276,6 +292,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Audits: days an observed employee has to dispute an answer of a final audit, and
+# the largest photo an auditor may attach (bytes).
+AUDIT_DISPUTE_DAYS = env_int("AUDIT_DISPUTE_DAYS", 14)
+AUDIT_EVIDENCE_MAX_BYTES = env_int("AUDIT_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+
+# Scorecards: seconds a figure may stay stale after a change before the sweep
+# recomputes it (its own recompute message was lost, or the broker was down).
+SCORECARD_STALE_SECONDS = env_int("SCORECARD_STALE_SECONDS", 180)
 
 # How many rows one employee CSV import may hold.
 EMPLOYEE_IMPORT_MAX_ROWS = env_int("EMPLOYEE_IMPORT_MAX_ROWS", 5000)

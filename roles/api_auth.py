@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -89,7 +90,9 @@ def api_token_create(
     if acting_as.pk != actor.pk and not (
         manager_sees_everything(actor) and api_client_logins().filter(pk=acting_as.pk).exists()
     ):
-        errors["user"] = _("A token can act as you, or (for a company-wide manager) as an API-client login.")
+        errors["user"] = _(
+            "A token can act as you, or (for a company-wide manager) as an API-client login."
+        )
     if errors:
         raise ValidationError(errors)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -180,7 +183,7 @@ class HasScope(BasePermission):
     API-client login.
     """
 
-    message = _("This token does not have the scope this endpoint needs.")
+    message: Any = gettext_lazy("This token does not have the scope this endpoint needs.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if not request.user or not request.user.is_authenticated:
@@ -209,8 +212,8 @@ class ApiTokenRateThrottle(SimpleRateThrottle):
     scope = "api_token"
 
     def get_rate(self) -> str | None:
-        rate: str | None = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        return rate
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(str(self.scope))
+        return None if rate is None else str(rate)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         token = token_of(request)
@@ -236,3 +239,28 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
                 "`Authorization: Bearer <key>`. Each endpoint names the scope it needs."
             ),
         }
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
+    """DRF's handler, with every 400 in one shape: {"field": ["reason", ...]}.
+
+    A body that cannot be parsed has no field: its reason goes under
+    "non_field_errors". A Django ValidationError that reaches the API (a model rule)
+    is a 400 too, never a 500.
+    """
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from rest_framework.views import exception_handler
+
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    response = exception_handler(exc, context)
+    if (
+        response is not None
+        and response.status_code == 400
+        and isinstance(response.data, dict)
+        and set(response.data) == {"detail"}
+    ):
+        response.data = {"non_field_errors": [str(response.data["detail"])]}
+    return response
