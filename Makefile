@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 BENCH ?= bench/*.py
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrations-check check-deploy bench clean
+.PHONY: messages lighthouse help install run test lint format migrations-check check-deploy bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +45,13 @@ lint: $(INSTALL_STAMP) ## Check formatting, lint rules and types
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
+	$(BIN)/python scripts/messages.py --check
+
+messages: $(INSTALL_STAMP) ## Extract new strings, fill the English catalogue, compile both
+	$(BIN)/python scripts/messages.py
+
+lighthouse: $(INSTALL_STAMP) ## Lighthouse scores of the phone pages (needs `make run` in another terminal and npm)
+	$(BIN)/python scripts/lighthouse.py
 
 format: $(INSTALL_STAMP) ## Format the code and apply the safe lint fixes
 	$(BIN)/ruff format .
