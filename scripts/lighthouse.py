@@ -93,10 +93,17 @@ def main() -> int:
                     f"--output-path={report_file.name}",
                     "--quiet",
                 ],
-                check=True,
+                check=False,
                 env=env,
             )
-            report = json.loads(Path(report_file.name).read_text())
+            text = Path(report_file.name).read_text()
+            report = json.loads(text) if text else {}
+        if "categories" not in report or report.get("runtimeError"):
+            print(
+                f"{path}: lighthouse could not audit it (is it a 200 page for --user {args.user}?)"
+            )
+            failed = True
+            continue
         scores = {key: round(report["categories"][key]["score"] * 100) for key in worst}
         problems = [
             audit["id"]
