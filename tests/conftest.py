@@ -33,6 +33,16 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def ensure_program_roles() -> None:
+    """Transactional tests (browser, integration) empty every table when they end, the
+    role groups that the migrations create included; tests that run after them call
+    this to have the groups again."""
+    from django.contrib.auth.models import Group
+
+    for role in ProgramRole.values:
+        Group.objects.get_or_create(name=role)
+
+
 @dataclass
 class Company:
     root: Department

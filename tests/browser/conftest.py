@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ensure_program_roles
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
@@ -30,7 +32,11 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+    for candidate in (
+        os.environ.get("CHROMIUM_PATH"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -48,12 +54,7 @@ def _program_roles(transactional_db: None) -> None:
     transactional mode, which flushes the tables after each test: the role groups the
     migrations create are gone for the next one, and serialized_rollback cannot bring
     them back once Playwright's event loop runs. Recreate them first."""
-    from django.contrib.auth.models import Group
-
-    from roles.models import ProgramRole
-
-    for role in ProgramRole.values:
-        Group.objects.get_or_create(name=role)
+    ensure_program_roles()
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +75,9 @@ def browser() -> Iterator[Any]:
             pytest.fail("playwright is not installed")
         pytest.skip("playwright is not installed: run `make test` to install dev dependencies")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        launched = playwright.chromium.launch(
+            executable_path=path, args=CHROMIUM_ARGS, headless=True
+        )
         yield launched
         launched.close()
 
@@ -111,7 +114,9 @@ def screenshot(page: Any, name: str) -> Path:
     return target
 
 
-def log_in(page: Any, live_server_url: str, username: str, password: str = "correct-horse-battery") -> None:
+def log_in(
+    page: Any, live_server_url: str, username: str, password: str = "correct-horse-battery"
+) -> None:
     page.goto(f"{live_server_url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

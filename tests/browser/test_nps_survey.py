@@ -12,7 +12,7 @@ from tests.browser.conftest import log_in, screenshot
 from tests.factories import StepFactory
 from tests.nps.factories import ProblemTagFactory, SurveyFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_customer_answers_3_and_a_manager_tags_it_and_marks_it_contacted(

@@ -15,7 +15,7 @@ from tests.standards.conftest import phone_step as phone_step  # fixtures shared
 from tests.standards.conftest import published_book as published_book  # the standards
 from tests.standards.conftest import salesperson as salesperson  # tests, by name
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_manager_edits_and_publishes_and_staff_acknowledges(
