@@ -28,3 +28,14 @@ def test_staff_start_page_shows_duties_not_organisation(staff_client):
     assert response.status_code == 200
     assert b"My duties" in response.content
     assert b"Your organisation" not in response.content
+
+
+def test_changes_made_by_the_system_show_as_such_on_the_start_page(manager_client, company):
+    from roles.models import Activity
+
+    Activity.objects.create(
+        actor=None, action="demo.load", target_type="roles.department", target_id="1", summary="Loaded"
+    )
+    response = manager_client.get("/")
+    assert response.status_code == 200
+    assert "system: Loaded" in response.content.decode()
