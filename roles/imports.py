@@ -41,14 +41,14 @@ COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 def _normalize(text: str) -> str:
     """Compare names the way people read them: case, "ё", spaces and underscores ignored."""
-    text = text.replace("\ufeff", "").strip().casefold().replace("ё", "е")  # noqa: RUF001
+    text = text.replace("\ufeff", "").strip().casefold().replace("ё", "е")
     return re.sub(r"[\s_]+", " ", text)
 
 
 # Header names people actually type, Russian Excel included.
 _COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "personnel_number": ("personnel_number", "personnel number", "табельный номер", "таб номер"),
-    "full_name": ("full_name", "full name", "name", "фио", "ф.и.о.", "сотрудник"),  # noqa: RUF001
+    "full_name": ("full_name", "full name", "name", "фио", "ф.и.о.", "сотрудник"),
     "department": ("department", "подразделение", "отдел"),
     "position": ("position", "должность"),
     "gender": ("gender", "sex", "пол"),

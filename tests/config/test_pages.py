@@ -34,7 +34,11 @@ def test_changes_made_by_the_system_show_as_such_on_the_start_page(manager_clien
     from roles.models import Activity
 
     Activity.objects.create(
-        actor=None, action="demo.load", target_type="roles.department", target_id="1", summary="Loaded"
+        actor=None,
+        action="demo.load",
+        target_type="roles.department",
+        target_id="1",
+        summary="Loaded",
     )
     response = manager_client.get("/")
     assert response.status_code == 200

@@ -26,7 +26,7 @@ CSV = """personnel_number,full_name,department,position,gender,hire_date
 INT-001,Анна Смирнова,Sales,Salesperson,female,2024-03-01
 INT-002,Борис Орлов,Used cars,Salesperson,male,01.02.2023
 INT-003,Вера Лебедева,Service,Service adviser,ж,2022-11-15
-"""  # noqa: RUF001
+"""
 PERSONNEL_NUMBERS = ["INT-001", "INT-002", "INT-003"]
 
 
@@ -75,7 +75,7 @@ def assert_employees_imported() -> None:
     assert [(e.full_name, e.department.name, e.position.name) for e in employees] == [
         ("Анна Смирнова", "Sales", "Salesperson"),
         ("Борис Орлов", "Used cars", "Salesperson"),
-        ("Вера Лебедева", "Service", "Service adviser"),  # noqa: RUF001
+        ("Вера Лебедева", "Service", "Service adviser"),
     ]
 
 

@@ -156,7 +156,7 @@ def test_imported_responses_are_announced_to_the_scorecards(
 
     received: list[dict[str, object]] = []
 
-    def listener(sender, **kwargs):  # type: ignore[no-untyped-def]
+    def listener(sender, **kwargs):
         received.append(kwargs)
 
     responses_changed.connect(listener, dispatch_uid="test-import-listener")
