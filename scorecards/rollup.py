@@ -3,7 +3,11 @@
 Each function below is one aggregate query (GROUP BY subject and month); nothing
 loops over answers or responses in Python. `ids=None` means every subject (the full
 recompute, over any number of months at once); a list restricts the query to those
-buckets (the incremental recompute, one month).
+buckets. The incremental recompute (lists of employees and departments, one month)
+goes through _some_level_one instead: the same figures from the rows of those
+subjects only, found by index (a few hundred steps, summed as they are read, and
+their answers counted per step and requirement), rather than one pass over the
+month's audits per family.
 
 Level one, from the source rows (final audits visited in the period, responses
 submitted in it; months in the company's time zone):
@@ -111,7 +115,7 @@ _ANSWER_COUNTS = {
 }
 
 
-def audit_id_range(period: Period) -> tuple[int, int] | None:
+def audit_id_range(period: Period, *, by_visit: bool = False) -> tuple[int, int] | None:
     """The lowest and highest id of the final audits visited in the period.
 
     Every step and answer of those audits lies within it, so the queries below add it as
@@ -120,9 +124,13 @@ def audit_id_range(period: Period) -> tuple[int, int] | None:
     created roughly in the order of their visits). None: no final audit at all.
     """
     start, end = period.bounds()
+    # `by_visit` (a month or a few of many): found through the (status, visit) index.
+    # A bare MIN(id) is planned as a walk of the primary key from the oldest audit,
+    # which reads every audit before the period; "+ 0" keeps the planner off it.
+    pk = F("pk") + Value(0) if by_visit else F("pk")
     bounds = Audit.objects.filter(
         status=AuditStatus.FINAL, visited_at__gte=start, visited_at__lt=end
-    ).aggregate(low=Min("pk"), high=Max("pk"))
+    ).aggregate(low=Min(pk), high=Max(pk))
     if bounds["low"] is None:
         return None
     return bounds["low"], bounds["high"]
@@ -265,11 +273,9 @@ def _employee_level(
 ) -> None:
     steps = _steps(period, audits).filter(employee__isnull=False)
     answers = _answers(period, audits).filter(audit_step__employee__isnull=False)
-    responses = _responses(period).filter(employee__isnull=False)
     if ids is not None:
         steps = steps.filter(employee_id__in=ids)
         answers = answers.filter(audit_step__employee_id__in=ids)
-        responses = responses.filter(employee_id__in=ids)
     found.employee_compliance = _keyed(
         steps.values(subject=F("employee_id"), month=_month("audit__visited_at"))
         .annotate(**_STEP_SUMS, audits=Count("audit_id", distinct=True))
@@ -302,6 +308,13 @@ def _employee_level(
             found.employee_answers,
             found.employee_failures,
         )
+    _employee_responses(period, ids, found)
+
+
+def _employee_responses(period: Period, ids: Ids, found: LevelOne) -> None:
+    responses = _responses(period).filter(employee__isnull=False)
+    if ids is not None:
+        responses = responses.filter(employee_id__in=ids)
     found.employee_nps = _keyed(
         responses.values(subject=F("employee_id"), month=_month("submitted_at"))
         .annotate(**_nps_counts())
@@ -387,7 +400,10 @@ def _own_level(
             found.own_answers,
             found.own_failures,
         )
+    _own_responses(period, ids, found)
 
+
+def _own_responses(period: Period, ids: Ids, found: LevelOne) -> None:
     responses = _responses(period)
     start, end = period.bounds()
     low, high = nps_scoring.score_range(nps_scoring.DETRACTOR)
@@ -424,9 +440,175 @@ def _own_level(
     }
 
 
+# Level one for some buckets ------------------------------------------------------------------
+
+# Most ids one query names (SQLite limits the parameters of a statement).
+CHUNK = 5000
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+def _answer_counts(group: str, step_ids: list[int], audits: tuple[int, int]) -> QuerySet[Any]:
+    """The answer counts of these steps, per `group` and requirement."""
+    rows: QuerySet[Any] = (
+        AuditItem.objects.filter(
+            audit_step_id__in=step_ids,
+            audit_id__gte=audits[0],
+            audit_id__lte=audits[1],
+            answer__in=[Answer.YES, Answer.NO],
+        )
+        .values(group, "requirement_id")
+        .annotate(**_ANSWER_COUNTS)
+        .order_by()
+    )
+    return rows
+
+
+def _some_level_one(
+    period: Period,
+    audits: tuple[int, int],
+    employee_ids: Sequence[int],
+    own_ids: Sequence[int],
+    found: LevelOne,
+) -> None:
+    """The same figures as _employee_level and _own_level for some employees and
+    departments (the incremental recompute), from their rows only, found by index: the
+    steps of the employees asked for and of the departments' staff in one pass (their
+    sums count for both), the answers by those steps, the unidentified steps and their
+    answers by the departments' audits. Each step and answer is read once and summed
+    here, instead of one grouped pass over the period's audits per family."""
+    start, end = period.bounds()
+    final = {
+        "audit__status": AuditStatus.FINAL,
+        "audit__visited_at__gte": start,
+        "audit__visited_at__lt": end,
+    }
+    department_of = dict(
+        Employee.objects.filter(department_id__in=list(own_ids))
+        .values_list("pk", "department_id")
+        .order_by()
+    )
+    staff = sorted(set(employee_ids) | set(department_of))
+    # Steps with an identified employee: {step: (employee, month)}.
+    step_of: dict[int, Key] = {}
+    employee_audits: dict[Key, set[int]] = defaultdict(set)
+    for chunk in _chunks(staff):
+        for pk, employee, audit, month, earned, applicable, critical in (
+            AuditStep.objects.filter(
+                employee_id__in=chunk, audit_id__gte=audits[0], audit_id__lte=audits[1], **final
+            )
+            .values_list(
+                "pk",
+                "employee_id",
+                "audit_id",
+                _month("audit__visited_at"),
+                "earned",
+                "applicable",
+                "critical_failed",
+            )
+            .order_by()
+        ):
+            key = (employee, month)
+            step_of[pk] = key
+            sums = {
+                "earned": earned or 0,
+                "applicable": applicable or 0,
+                "steps": 1,
+                "critical_failures": 1 if critical else 0,
+            }
+            _add(found.employee_compliance, key, sums)
+            employee_audits[key].add(audit)
+            department = department_of.get(employee)
+            if department is not None:
+                _add(found.own_compliance, (department, month), sums)
+                found.own_audits.add((department, month, audit))
+    for key, audit_ids in employee_audits.items():
+        found.employee_compliance[key]["audits"] = len(audit_ids)
+    for chunk in _chunks(sorted(step_of)):
+        # Steps of final audits in the period: their answers are found by the index on
+        # their step, with no join with the audits.
+        for row in _answer_counts("audit_step_id", chunk, audits):
+            employee, month = step_of[row["audit_step_id"]]
+            counts = {name: row[name] for name in ANSWER_FIELDS}
+            keys = [(found.employee_answers, found.employee_failures, employee)]
+            department = department_of.get(employee)
+            if department is not None:
+                keys.append((found.own_answers, found.own_failures, department))
+            for answers, failures, subject in keys:
+                _add(answers, (subject, month), counts)
+                if row["failed_answers"]:
+                    key3 = (subject, month, row["requirement_id"])
+                    failures[key3] = failures.get(key3, 0) + row["failed_answers"]
+
+    # Steps without an identified employee count for their audit's department.
+    audit_of: dict[int, Key] = {}
+    for chunk in _chunks(sorted(own_ids)):
+        for pk, department, month in (
+            Audit.objects.filter(
+                department_id__in=chunk,
+                status=AuditStatus.FINAL,
+                visited_at__gte=start,
+                visited_at__lt=end,
+                pk__gte=audits[0],
+                pk__lte=audits[1],
+            )
+            .values_list("pk", "department_id", _month("visited_at"))
+            .order_by()
+        ):
+            audit_of[pk] = (department, month)
+    unidentified: list[int] = []
+    for chunk in _chunks(sorted(audit_of)):
+        for pk, audit, earned, applicable, critical in (
+            AuditStep.objects.filter(audit_id__in=chunk, employee__isnull=True)
+            .values_list("pk", "audit_id", "earned", "applicable", "critical_failed")
+            .order_by()
+        ):
+            unidentified.append(pk)
+            department, month = audit_of[audit]
+            sums = {
+                "earned": earned or 0,
+                "applicable": applicable or 0,
+                "steps": 1,
+                "critical_failures": 1 if critical else 0,
+            }
+            _add(found.own_compliance, (department, month), sums)
+            found.own_audits.add((department, month, audit))
+    for chunk in _chunks(unidentified):
+        for row in _answer_counts("audit_id", chunk, audits):
+            if (where := audit_of.get(row["audit_id"])) is None:
+                continue  # an answer filed under another audit than its step's
+            department, month = where
+            _add(
+                found.own_answers,
+                (department, month),
+                {name: row[name] for name in ANSWER_FIELDS},
+            )
+            if row["failed_answers"]:
+                key3 = (department, month, row["requirement_id"])
+                found.own_failures[key3] = found.own_failures.get(key3, 0) + row["failed_answers"]
+    if employee_ids:
+        _employee_responses(period, employee_ids, found)
+    if own_ids:
+        _own_responses(period, own_ids, found)
+
+
 def level_one(period: Period, *, employee_ids: Ids, own_ids: Ids) -> LevelOne:
     """Employees' and departments' own figures for the period (None: all; []: none)."""
     found = LevelOne()
+    if employee_ids is not None and own_ids is not None and (employee_ids or own_ids):
+        audits = audit_id_range(period, by_visit=True)
+        if audits is not None:
+            _some_level_one(period, audits, employee_ids, own_ids, found)
+        else:
+            # No final audit in the period: only responses count.
+            if employee_ids:
+                _employee_responses(period, employee_ids, found)
+            if own_ids:
+                _own_responses(period, own_ids, found)
+        return found
     audits = audit_id_range(period)
     if employee_ids is None or employee_ids:
         _employee_level(period, audits, employee_ids, found)
