@@ -339,16 +339,14 @@ def book_search(version: BookVersion, query: str) -> SearchResults:
             principles=ranked(principles_qs, "title", "text"),
             requirements=ranked(requirements_qs, "text"),
         )
-    # SQLite's LIKE folds case for ASCII only; the book is in Russian, so match in
-    # Python over the one version (bounded by the size of the book).
-    needle = query.casefold()
+    # Elsewhere a case-insensitive substring match; on SQLite it folds Cyrillic too
+    # (roles/apps.py installs a Unicode LIKE there).
 
     def matching(queryset: QuerySet[Any], *fields: str) -> list[Any]:
-        return [
-            row
-            for row in queryset.order_by("id")
-            if any(needle in str(getattr(row, name) or "").casefold() for name in fields)
-        ][:SEARCH_LIMIT]
+        condition = Q()
+        for name in fields:
+            condition |= Q(**{f"{name}__icontains": query})
+        return list(queryset.filter(condition).order_by("id")[:SEARCH_LIMIT])
 
     return SearchResults(
         query=query,
