@@ -326,6 +326,18 @@ class AuditStep(models.Model):
         related_name="observed_audit_steps",
     )
     employee_unidentified = models.BooleanField(_("could not identify"), default=False)
+    # The department the step counts for in the department figures, fixed when the
+    # audit is submitted: the observed employee's department then, or the audited
+    # department when nobody was identified. Moving the employee later does not move
+    # the step (as NPS responses keep the department they were given).
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("counts for department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     earned = models.PositiveIntegerField(_("earned weight"), null=True, blank=True)
     applicable = models.PositiveIntegerField(_("applicable weight"), null=True, blank=True)
     critical_failed = models.BooleanField(_("critical requirement failed"), default=False)
@@ -334,7 +346,10 @@ class AuditStep(models.Model):
         verbose_name = _("audit step")
         verbose_name_plural = _("audit steps")
         ordering = ["audit", "order", "id"]
-        indexes = [models.Index(fields=["employee", "audit"])]
+        indexes = [
+            models.Index(fields=["employee", "audit"]),
+            models.Index(fields=["department", "audit"], name="audit_step_department"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(employee__isnull=True) | Q(employee_unidentified=False),

@@ -617,11 +617,23 @@ def content_digest(state: dict[str, Any]) -> str:
 
 
 def _store_figures(audit: Audit) -> scoring.Figures:
-    """Compute every step's figures from the answers and store them with the total."""
-    steps = list(AuditStep.objects.filter(audit=audit).order_by("order", "id"))
+    """Compute every step's figures from the answers and store them with the total.
+
+    The first time (at submission) it also fixes the department each step counts for:
+    the observed employee's department at that moment, or the audited department.
+    """
+    steps = list(
+        AuditStep.objects.filter(audit=audit).select_related("employee").order_by("order", "id")
+    )
     items = list(AuditItem.objects.filter(audit=audit).select_related("requirement"))
     per_step = []
     for audit_step in steps:
+        if audit_step.department_id is None:
+            audit_step.department_id = (
+                audit_step.employee.department_id
+                if audit_step.employee is not None
+                else audit.department_id
+            )
         figures = scoring.score_step(
             item.as_scored() for item in items if item.audit_step_id == audit_step.pk
         )
@@ -629,7 +641,7 @@ def _store_figures(audit: Audit) -> scoring.Figures:
         audit_step.applicable = figures.applicable
         audit_step.critical_failed = figures.critical_failed
         per_step.append(figures)
-    AuditStep.objects.bulk_update(steps, ["earned", "applicable", "critical_failed"])
+    AuditStep.objects.bulk_update(steps, ["earned", "applicable", "critical_failed", "department"])
     total = scoring.score_total(per_step)
     audit.earned = total.earned
     audit.applicable = total.applicable
@@ -727,6 +739,10 @@ def _announce(audit: Audit, reason: str) -> None:
         month=audit.visit_month,
         employee_ids=_observed_employee_ids(audit),
         department_id=audit.department_id,
+        department_ids=sorted(
+            set(AuditStep.objects.filter(audit=audit).values_list("department_id", flat=True))
+            - {None}
+        ),
     )
 
 

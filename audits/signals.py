@@ -12,8 +12,9 @@ recompute with `transaction.on_commit` (a receiver that raises rolls the change 
 
 Arguments (keyword): `audit` (the Audit, status final), `reason` (str), `month`
 (datetime.date, the first day of the visit's month), `employee_ids` (list[int]: the
-employees observed at any step), `department_id` (int: the audited department; the
-unidentified steps count there).
+employees observed at any step), `department_id` (int: the audited department),
+`department_ids` (list[int]: the departments the audit's steps count for, fixed at
+submission: AuditStep.department).
 """
 
 from __future__ import annotations

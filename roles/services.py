@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from .imports import EmployeeRowValues, employee_changes, employee_field_values, existing_employees
 from .models import Activity, Department, Employee, EmployeeImport, Gender, Position, ProgramRole
+from .signals import department_moved
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +150,7 @@ def department_update(
     values = {"name": name.strip(), "parent": parent, "head": head}
     changes = _changed_fields(department, values)
     old_path = department.path
+    old_parent_id = department.parent_id
     for field, value in values.items():
         setattr(department, field, value)
     department.full_clean(exclude=["path"])
@@ -158,6 +160,12 @@ def department_update(
         # Every descendant's path starts with the old prefix: swap it in one UPDATE.
         Department.objects.filter(path__startswith=old_path).exclude(pk=department.pk).update(
             path=Concat(Value(department.path), Substr(F("path"), len(old_path) + 1))
+        )
+        department_moved.send(
+            sender=Department,
+            department_id=department.pk,
+            old_parent_id=old_parent_id,
+            new_parent_id=department.parent_id,
         )
     if changes:
         activity_record(

@@ -1,27 +1,26 @@
 """The rollup queries: every figure, computed by the database, in two levels.
 
-Each function below is one aggregate query (GROUP BY subject and month); nothing
-loops over answers or responses in Python. `ids=None` means every subject (the full
-recompute, over any number of months at once); a list restricts the query to those
-buckets. The incremental recompute (lists of employees and departments, one month)
-goes through _some_level_one instead: the same figures from the rows of those
-subjects only, found by index (a few hundred steps, summed as they are read, and
-their answers counted per step and requirement), rather than one pass over the
-month's audits per family.
+Each family is an aggregate query (GROUP BY subject and month); nothing loops over
+answers or responses in Python. The full recompute (level_one with no ids) passes
+over every source row of any number of months at once. The incremental recompute
+(lists of employees and departments, one month: _some_level_one) reads the rows of
+those subjects only, found by index: a few hundred steps, summed as they are read,
+and their answers counted per step.
 
 Level one, from the source rows (final audits visited in the period, responses
 submitted in it; months in the company's time zone):
 - an employee: the steps where they were observed, the answers in those steps, the
   responses that name them;
-- a department itself ("own"): the steps attributed to it, that is the steps observed
-  with one of its employees plus the steps without an identified employee in its own
-  audits, the answers in those steps, and the responses recorded on it. Each family
-  is two queries, one per kind of step, whose sums are added; the audits behind it
-  are the distinct (department, month, audit) triples, stored as DepartmentAudit.
-Level two, from the stored own rows: a department with every department below it,
-through DepartmentLineage (one row per department and each of its ancestors, derived
-from Department.path), grouped by ancestor. Sums of whole numbers, and a distinct
-count of audits over DepartmentAudit.
+- a department itself ("own"): the steps that count for it (AuditStep.department,
+  fixed at submission: the observed employee's department then, or the audited
+  department when nobody was identified), the answers in those steps, and the
+  responses recorded on it. The audits behind it are the distinct (department,
+  month, audit) triples, stored as DepartmentAudit.
+Level two, from the stored own rows: a department with every department below it.
+The full recompute joins DepartmentLineage (one row per department and each of its
+ancestors, derived from Department.path) and groups by ancestor; the incremental one
+adds a department's own rows to its children's stored subtree rows, up the chain.
+Sums of whole numbers, and a distinct count of audits over DepartmentAudit.
 
 NPS: promoters, passives and detractors are counted with the score ranges of
 nps.scoring; the NPS itself is derived from the counts when shown.
@@ -35,13 +34,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, DateField, F, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models import Case, Count, DateField, F, Max, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 
 from audits.models import Answer, Audit, AuditItem, AuditStatus, AuditStep
 from nps import scoring as nps_scoring
 from nps.models import Response, ResponseTag
-from roles.models import Employee
 
 from .models import (
     DepartmentAudit,
@@ -265,145 +263,80 @@ class LevelOne:
         }
 
 
-# Level one: employees -------------------------------------------------------------------------
+# Level one, every subject (the full recompute) -------------------------------------------------
 
 
-def _employee_level(
-    period: Period, audits: tuple[int, int] | None, ids: Ids, found: LevelOne
-) -> None:
-    steps = _steps(period, audits).filter(employee__isnull=False)
-    answers = _answers(period, audits).filter(audit_step__employee__isnull=False)
-    if ids is not None:
-        steps = steps.filter(employee_id__in=ids)
-        answers = answers.filter(audit_step__employee_id__in=ids)
+def _employee_steps(period: Period, audits: tuple[int, int] | None, found: LevelOne) -> None:
     found.employee_compliance = _keyed(
-        steps.values(subject=F("employee_id"), month=_month("audit__visited_at"))
+        _steps(period, audits)
+        .filter(employee__isnull=False)
+        .values(subject=F("employee_id"), month=_month("audit__visited_at"))
         .annotate(**_STEP_SUMS, audits=Count("audit_id", distinct=True))
         .order_by(),
         (*COMPLIANCE_FIELDS, "audits"),
     )
-    by_employee: QuerySet[Any] = answers.values(
-        subject=F("audit_step__employee_id"), month=_month("audit__visited_at")
-    )
-    if ids is None:
-        # Everybody: per requirement would be a row per employee and requirement
-        # checked; two passes return far fewer rows.
-        found.employee_answers = _keyed(
-            by_employee.annotate(**_ANSWER_COUNTS).order_by(), ANSWER_FIELDS
-        )
-        found.employee_failures = {
-            (row["subject"], row["month"], row["requirement_id"]): row["failed"]
-            for row in answers.filter(answer=Answer.NO)
-            .values(
-                "requirement_id",
-                subject=F("audit_step__employee_id"),
-                month=_month("audit__visited_at"),
-            )
-            .annotate(failed=Count("pk"))
-            .order_by()
-        }
-    else:
-        _answers_by_requirement(
-            by_employee.values("subject", "month", "requirement_id"),
-            found.employee_answers,
-            found.employee_failures,
-        )
-    _employee_responses(period, ids, found)
 
 
-def _employee_responses(period: Period, ids: Ids, found: LevelOne) -> None:
+def _own_steps(period: Period, audits: tuple[int, int] | None, found: LevelOne) -> None:
+    # Per audit: the sums add up per department, the audits are counted distinct.
+    for row in (
+        _steps(period, audits)
+        .values("audit_id", subject=F("department_id"), month=_month("audit__visited_at"))
+        .annotate(**_STEP_SUMS)
+        .order_by()
+    ):
+        key = (row["subject"], row["month"])
+        _add(found.own_compliance, key, {name: row[name] for name in COMPLIANCE_FIELDS})
+        found.own_audits.add((*key, row["audit_id"]))
+
+
+def _all_answers(period: Period, audits: tuple[int, int] | None, found: LevelOne) -> None:
+    """Two passes over the period's answers, each grouped by employee and department
+    together: an employee's sums and a department's are both sums of these rows (an
+    employee's steps may count for more than one department over time)."""
+    answers = _answers(period, audits)
+    subjects = {
+        "employee": F("audit_step__employee_id"),
+        "department": F("audit_step__department_id"),
+        "month": _month("audit__visited_at"),
+    }
+    for row in answers.values(**subjects).annotate(**_ANSWER_COUNTS).order_by():
+        counts = {name: row[name] for name in ANSWER_FIELDS}
+        if row["employee"] is not None:
+            _add(found.employee_answers, (row["employee"], row["month"]), counts)
+        _add(found.own_answers, (row["department"], row["month"]), counts)
+    # Per requirement, the "no" answers only: far fewer rows than every answer.
+    for row in (
+        answers.filter(answer=Answer.NO)
+        .values("requirement_id", **subjects)
+        .annotate(failed=Count("pk"))
+        .order_by()
+    ):
+        requirement, month, failed = row["requirement_id"], row["month"], row["failed"]
+        if row["employee"] is not None:
+            key3 = (row["employee"], month, requirement)
+            found.employee_failures[key3] = found.employee_failures.get(key3, 0) + failed
+        key3 = (row["department"], month, requirement)
+        found.own_failures[key3] = found.own_failures.get(key3, 0) + failed
+
+
+def _employee_responses(
+    period: Period, ids: Ids, found: LevelOne, *, month: datetime.date | None = None
+) -> None:
     responses = _responses(period).filter(employee__isnull=False)
     if ids is not None:
         responses = responses.filter(employee_id__in=ids)
     found.employee_nps = _keyed(
-        responses.values(subject=F("employee_id"), month=_month("submitted_at"))
+        _by_month(responses, "submitted_at", month, subject=F("employee_id"))
         .annotate(**_nps_counts())
         .order_by(),
         NPS_FIELDS,
     )
 
 
-def _answers_by_requirement(
-    rows: QuerySet[Any],
-    answers: dict[Key, dict[str, int]],
-    failures: dict[tuple[int, datetime.date, int], int],
+def _own_responses(
+    period: Period, ids: Ids, found: LevelOne, *, month: datetime.date | None = None
 ) -> None:
-    """One pass per subject, month and requirement: the answer counts and the failures."""
-    for row in rows.annotate(**_ANSWER_COUNTS).order_by():
-        _add(
-            answers,
-            (row["subject"], row["month"]),
-            {name: row[name] for name in ANSWER_FIELDS},
-        )
-        if row["failed_answers"]:
-            key = (row["subject"], row["month"], row["requirement_id"])
-            failures[key] = failures.get(key, 0) + row["failed_answers"]
-
-
-# Level one: departments themselves ------------------------------------------------------------
-
-
-def _attributed(
-    queryset: QuerySet[Any], ids: Ids, *, step: str = ""
-) -> list[tuple[QuerySet[Any], str]]:
-    """The rows of a queryset over steps (or answers, `step="audit_step__"`) split by how
-    they are attributed: (rows, the path of the department they count for)."""
-    identified = queryset.filter(**{f"{step}employee__isnull": False})
-    unidentified = queryset.filter(**{f"{step}employee__isnull": True})
-    if ids is not None:
-        # Through the employees' ids, so that the (employee, audit) index is used.
-        staff = Employee.objects.filter(department_id__in=ids).values("pk")
-        identified = identified.filter(**{f"{step}employee_id__in": staff})
-        unidentified = unidentified.filter(audit__department_id__in=ids)
-    return [
-        (identified, f"{step}employee__department_id"),
-        (unidentified, "audit__department_id"),
-    ]
-
-
-def _own_level(
-    period: Period,
-    audits: tuple[int, int] | None,
-    ids: Ids,
-    found: LevelOne,
-    *,
-    employees_done: bool,
-) -> None:
-    for steps, department in _attributed(_steps(period, audits), ids):
-        # Per audit: the sums add up per department, the audits are counted distinct.
-        for row in (
-            steps.values("audit_id", subject=F(department), month=_month("audit__visited_at"))
-            .annotate(**_STEP_SUMS)
-            .order_by()
-        ):
-            key = (row["subject"], row["month"])
-            _add(found.own_compliance, key, {name: row[name] for name in COMPLIANCE_FIELDS})
-            found.own_audits.add((*key, row["audit_id"]))
-    identified, unidentified = _attributed(_answers(period, audits), ids, step="audit_step__")
-    if ids is None and employees_done:
-        # Every employee's answers are already counted: a department's identified
-        # answers are their sums over its employees (one pass less over all answers).
-        department_of = dict(Employee.objects.values_list("pk", "department_id"))
-        for (employee, month), values in found.employee_answers.items():
-            _add(found.own_answers, (department_of[employee], month), values)
-        for (employee, month, requirement), failed in found.employee_failures.items():
-            key3 = (department_of[employee], month, requirement)
-            found.own_failures[key3] = found.own_failures.get(key3, 0) + failed
-        passes = [unidentified]
-    else:
-        passes = [identified, unidentified]
-    for answers, department in passes:
-        _answers_by_requirement(
-            answers.values(
-                "requirement_id", subject=F(department), month=_month("audit__visited_at")
-            ),
-            found.own_answers,
-            found.own_failures,
-        )
-    _own_responses(period, ids, found)
-
-
-def _own_responses(period: Period, ids: Ids, found: LevelOne) -> None:
     responses = _responses(period)
     start, end = period.bounds()
     low, high = nps_scoring.score_range(nps_scoring.DETRACTOR)
@@ -419,7 +352,7 @@ def _own_responses(period: Period, ids: Ids, found: LevelOne) -> None:
     # One pass per department, month and step (none included): the steps' figures, and
     # their sums for the department.
     per_step: QuerySet[Any] = (
-        responses.values("step_id", subject=F("department_id"), month=_month("submitted_at"))
+        _by_month(responses, "submitted_at", month, "step_id", subject=F("department_id"))
         .annotate(**_nps_counts())
         .order_by()
     )
@@ -430,17 +363,26 @@ def _own_responses(period: Period, ids: Ids, found: LevelOne) -> None:
             found.own_steps[(row["subject"], row["month"], row["step_id"])] = counts
     found.own_tags = {
         (row["subject"], row["month"], row["tag_id"]): row["detractors"]
-        for row in tags.values(
-            "tag_id",
-            subject=F("response__department_id"),
-            month=_month("response__submitted_at"),
+        for row in _by_month(
+            tags, "response__submitted_at", month, "tag_id", subject=F("response__department_id")
         )
         .annotate(detractors=Count("pk"))
         .order_by()
     }
 
 
-# Level one for some buckets ------------------------------------------------------------------
+def _by_month(
+    queryset: QuerySet[Any], field_name: str, month: datetime.date | None, *names: str, **named: Any
+) -> QuerySet[Any]:
+    """GROUP BY the names and the month of `field_name`; with `month` (a period of one
+    month) the month is that one, and is not computed per row."""
+    if month is None:
+        return queryset.values(*names, **named, month=_month(field_name))
+    # A constant is left out of the GROUP BY.
+    return queryset.values(*names, **named, month=Value(month, output_field=DateField()))
+
+
+# Level one for some buckets of one month (the incremental recompute) ---------------------------
 
 # Most ids one query names (SQLite limits the parameters of a statement).
 CHUNK = 5000
@@ -451,169 +393,133 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield list(ids[start : start + CHUNK])
 
 
-def _answer_counts(group: str, step_ids: list[int], audits: tuple[int, int]) -> QuerySet[Any]:
-    """The answer counts of these steps, per `group` and requirement."""
-    rows: QuerySet[Any] = (
-        AuditItem.objects.filter(
-            audit_step_id__in=step_ids,
-            audit_id__gte=audits[0],
-            audit_id__lte=audits[1],
-            answer__in=[Answer.YES, Answer.NO],
-        )
-        .values(group, "requirement_id")
-        .annotate(**_ANSWER_COUNTS)
-        .order_by()
-    )
-    return rows
-
-
 def _some_level_one(
-    period: Period,
+    month: datetime.date,
     audits: tuple[int, int],
     employee_ids: Sequence[int],
     own_ids: Sequence[int],
     found: LevelOne,
 ) -> None:
-    """The same figures as _employee_level and _own_level for some employees and
-    departments (the incremental recompute), from their rows only, found by index: the
-    steps of the employees asked for and of the departments' staff in one pass (their
-    sums count for both), the answers by those steps, the unidentified steps and their
-    answers by the departments' audits. Each step and answer is read once and summed
-    here, instead of one grouped pass over the period's audits per family."""
-    start, end = period.bounds()
-    final = {
-        "audit__status": AuditStatus.FINAL,
-        "audit__visited_at__gte": start,
-        "audit__visited_at__lt": end,
-    }
-    department_of = dict(
-        Employee.objects.filter(department_id__in=list(own_ids))
-        .values_list("pk", "department_id")
-        .order_by()
-    )
-    staff = sorted(set(employee_ids) | set(department_of))
-    # Steps with an identified employee: {step: (employee, month)}.
-    step_of: dict[int, Key] = {}
-    employee_audits: dict[Key, set[int]] = defaultdict(set)
-    for chunk in _chunks(staff):
-        for pk, employee, audit, month, earned, applicable, critical in (
+    """The same figures as the full recompute for some employees and departments of one
+    month, from their rows only, found by index: the steps observed with the employees
+    or counting for the departments (one pass, their sums counting for either or both),
+    then those steps' answers: totals per step, and the "no" answers per step and
+    requirement."""
+    start, end = month_bounds(month)
+    employees, departments = set(employee_ids), set(own_ids)
+    # {step: (employee if asked for, department if asked for)}
+    subjects_of: dict[int, tuple[int | None, int | None]] = {}
+    employee_audits: dict[int, set[int]] = defaultdict(set)
+    for employee_chunk, department_chunk in _paired_chunks(sorted(employees), sorted(departments)):
+        rows = (
             AuditStep.objects.filter(
-                employee_id__in=chunk, audit_id__gte=audits[0], audit_id__lte=audits[1], **final
+                Q(employee_id__in=employee_chunk) | Q(department_id__in=department_chunk),
+                audit_id__gte=audits[0],
+                audit_id__lte=audits[1],
+                audit__status=AuditStatus.FINAL,
+                audit__visited_at__gte=start,
+                audit__visited_at__lt=end,
             )
             .values_list(
-                "pk",
-                "employee_id",
-                "audit_id",
-                _month("audit__visited_at"),
-                "earned",
-                "applicable",
+                "pk", "employee_id", "department_id", "audit_id", "earned", "applicable",
                 "critical_failed",
             )
             .order_by()
-        ):
-            key = (employee, month)
-            step_of[pk] = key
+        )  # fmt: skip
+        for pk, employee, department, audit, earned, applicable, critical in rows:
+            if pk in subjects_of:
+                continue  # found through both chunks' conditions
             sums = {
                 "earned": earned or 0,
                 "applicable": applicable or 0,
                 "steps": 1,
                 "critical_failures": 1 if critical else 0,
             }
-            _add(found.employee_compliance, key, sums)
-            employee_audits[key].add(audit)
-            department = department_of.get(employee)
-            if department is not None:
+            subjects = (
+                employee if employee in employees else None,
+                department if department in departments else None,
+            )
+            subjects_of[pk] = subjects
+            if subjects[0] is not None:
+                _add(found.employee_compliance, (employee, month), sums)
+                employee_audits[employee].add(audit)
+            if subjects[1] is not None:
                 _add(found.own_compliance, (department, month), sums)
                 found.own_audits.add((department, month, audit))
-    for key, audit_ids in employee_audits.items():
-        found.employee_compliance[key]["audits"] = len(audit_ids)
-    for chunk in _chunks(sorted(step_of)):
-        # Steps of final audits in the period: their answers are found by the index on
+    for employee, audit_ids in employee_audits.items():
+        found.employee_compliance[(employee, month)]["audits"] = len(audit_ids)
+    for chunk in _chunks(sorted(subjects_of)):
+        # Steps of final audits in the month: their answers are found by the index on
         # their step, with no join with the audits.
-        for row in _answer_counts("audit_step_id", chunk, audits):
-            employee, month = step_of[row["audit_step_id"]]
-            counts = {name: row[name] for name in ANSWER_FIELDS}
-            keys = [(found.employee_answers, found.employee_failures, employee)]
-            department = department_of.get(employee)
+        answers = AuditItem.objects.filter(
+            audit_step_id__in=chunk,
+            audit_id__gte=audits[0],
+            audit_id__lte=audits[1],
+            answer__in=[Answer.YES, Answer.NO],
+        )
+        for step, *counts in (
+            answers.values("audit_step_id")
+            .annotate(**_ANSWER_COUNTS)
+            .values_list("audit_step_id", *ANSWER_FIELDS)
+            .order_by()
+        ):
+            values = dict(zip(ANSWER_FIELDS, counts, strict=True))
+            employee, department = subjects_of[step]
+            if employee is not None:
+                _add(found.employee_answers, (employee, month), values)
             if department is not None:
-                keys.append((found.own_answers, found.own_failures, department))
-            for answers, failures, subject in keys:
-                _add(answers, (subject, month), counts)
-                if row["failed_answers"]:
-                    key3 = (subject, month, row["requirement_id"])
-                    failures[key3] = failures.get(key3, 0) + row["failed_answers"]
+                _add(found.own_answers, (department, month), values)
+        for step, requirement, failed in (
+            answers.filter(answer=Answer.NO)
+            .values("audit_step_id", "requirement_id")
+            .annotate(failed=Count("pk"))
+            .values_list("audit_step_id", "requirement_id", "failed")
+            .order_by()
+        ):
+            employee, department = subjects_of[step]
+            for failures, subject in (
+                (found.employee_failures, employee),
+                (found.own_failures, department),
+            ):
+                if subject is not None:
+                    key3 = (subject, month, requirement)
+                    failures[key3] = failures.get(key3, 0) + failed
 
-    # Steps without an identified employee count for their audit's department.
-    audit_of: dict[int, Key] = {}
-    for chunk in _chunks(sorted(own_ids)):
-        for pk, department, month in (
-            Audit.objects.filter(
-                department_id__in=chunk,
-                status=AuditStatus.FINAL,
-                visited_at__gte=start,
-                visited_at__lt=end,
-                pk__gte=audits[0],
-                pk__lte=audits[1],
-            )
-            .values_list("pk", "department_id", _month("visited_at"))
-            .order_by()
-        ):
-            audit_of[pk] = (department, month)
-    unidentified: list[int] = []
-    for chunk in _chunks(sorted(audit_of)):
-        for pk, audit, earned, applicable, critical in (
-            AuditStep.objects.filter(audit_id__in=chunk, employee__isnull=True)
-            .values_list("pk", "audit_id", "earned", "applicable", "critical_failed")
-            .order_by()
-        ):
-            unidentified.append(pk)
-            department, month = audit_of[audit]
-            sums = {
-                "earned": earned or 0,
-                "applicable": applicable or 0,
-                "steps": 1,
-                "critical_failures": 1 if critical else 0,
-            }
-            _add(found.own_compliance, (department, month), sums)
-            found.own_audits.add((department, month, audit))
-    for chunk in _chunks(unidentified):
-        for row in _answer_counts("audit_id", chunk, audits):
-            if (where := audit_of.get(row["audit_id"])) is None:
-                continue  # an answer filed under another audit than its step's
-            department, month = where
-            _add(
-                found.own_answers,
-                (department, month),
-                {name: row[name] for name in ANSWER_FIELDS},
-            )
-            if row["failed_answers"]:
-                key3 = (department, month, row["requirement_id"])
-                found.own_failures[key3] = found.own_failures.get(key3, 0) + row["failed_answers"]
-    if employee_ids:
-        _employee_responses(period, employee_ids, found)
-    if own_ids:
-        _own_responses(period, own_ids, found)
+
+def _paired_chunks(
+    first: Sequence[int], second: Sequence[int]
+) -> Iterable[tuple[list[int], list[int]]]:
+    """Both lists cut into chunks, side by side (an empty list where one runs out)."""
+    for start in range(0, max(len(first), len(second), 1), CHUNK):
+        yield list(first[start : start + CHUNK]), list(second[start : start + CHUNK])
 
 
 def level_one(period: Period, *, employee_ids: Ids, own_ids: Ids) -> LevelOne:
-    """Employees' and departments' own figures for the period (None: all; []: none)."""
+    """Employees' and departments' own figures for the period.
+
+    Both None: every subject, over any number of months (the full recompute). Both
+    lists: those buckets of a one-month period (the incremental recompute).
+    """
     found = LevelOne()
-    if employee_ids is not None and own_ids is not None and (employee_ids or own_ids):
-        audits = audit_id_range(period, by_visit=True)
-        if audits is not None:
-            _some_level_one(period, audits, employee_ids, own_ids, found)
-        else:
-            # No final audit in the period: only responses count.
-            if employee_ids:
-                _employee_responses(period, employee_ids, found)
-            if own_ids:
-                _own_responses(period, own_ids, found)
+    if employee_ids is None and own_ids is None:
+        audits = audit_id_range(period)
+        _employee_steps(period, audits, found)
+        _own_steps(period, audits, found)
+        _all_answers(period, audits, found)
+        _employee_responses(period, None, found)
+        _own_responses(period, None, found)
         return found
-    audits = audit_id_range(period)
-    if employee_ids is None or employee_ids:
-        _employee_level(period, audits, employee_ids, found)
-    if own_ids is None or own_ids:
-        _own_level(period, audits, own_ids, found, employees_done=employee_ids is None)
+    if employee_ids is None or own_ids is None or period.first != period.last:
+        raise ValueError("Some buckets are recomputed one month at a time, every kind listed.")
+    month = period.first
+    audits = audit_id_range(period, by_visit=True)
+    if audits is not None and (employee_ids or own_ids):
+        _some_level_one(month, audits, employee_ids, own_ids, found)
+    # Responses count whether or not the month has a final audit.
+    if employee_ids:
+        _employee_responses(period, employee_ids, found, month=month)
+    if own_ids:
+        _own_responses(period, own_ids, found, month=month)
     return found
 
 
@@ -677,6 +583,95 @@ def level_two(month: datetime.date, ids: Ids) -> LevelTwo:
         .annotate(detractors=Sum("detractors"))
         .order_by()
     }
+    return found
+
+
+# Level two for a few chains: from the children's stored subtree rows -------------------------
+
+# The subtree families other than the figures: (model, the key beside the department,
+# the summed fields).
+_SUBTREE_FAMILIES: tuple[tuple[Any, str, tuple[str, ...]], ...] = (
+    (DepartmentRequirementMonth, "requirement_id", ("failed",)),
+    (DepartmentStepMonth, "step_id", NPS_FIELDS),
+    (DepartmentTagMonth, "tag_id", ("detractors",)),
+)
+_FIGURE_SUMS = (*COMPLIANCE_FIELDS, *ANSWER_FIELDS, *NPS_FIELDS)
+
+
+def _depth(department: int, parent_of: dict[int, int | None]) -> int:
+    depth = 0
+    parent = parent_of.get(department)
+    while parent is not None:
+        depth += 1
+        parent = parent_of.get(parent)
+    return depth
+
+
+def level_two_of_chains(
+    month: datetime.date, ids: set[int], parent_of: dict[int, int | None]
+) -> LevelTwo:
+    """Subtree figures of `ids` for a month, `ids` holding every ancestor of each of them.
+
+    subtree(d) = own(d) + the subtrees of d's children. The database sums, for each d,
+    its own rows and the stored subtree rows of its children outside `ids` (a stored
+    subtree row is right: whoever rewrites a department's subtree rewrites every
+    department above it too); here the children inside `ids` are added, from the
+    deepest department up. A few rows per family instead of every own row below the
+    top of the tree. Audits are counted distinct over DepartmentAudit, as in level_two.
+    """
+    children: dict[int, list[int]] = defaultdict(list)
+    for department, parent in parent_of.items():
+        if parent is not None and parent in ids:
+            children[parent].append(department)
+    outside = sorted({child for kids in children.values() for child in kids} - ids)
+    which = Q(subtree=False, department_id__in=sorted(ids))
+    if outside:
+        which |= Q(subtree=True, department_id__in=outside)
+    # An own row counts for its department, a child's subtree row for the parent.
+    target = Case(When(subtree=True, then=F("department__parent_id")), default=F("department_id"))
+    bottom_up = sorted(ids, key=lambda department: _depth(department, parent_of), reverse=True)
+
+    def read(model: Any, key: str | None, fields: Sequence[str]) -> dict[int, dict[Any, Any]]:
+        partial: dict[int, dict[Any, dict[str, int]]] = defaultdict(dict)
+        names = [key] if key else []
+        rows = (
+            model.objects.filter(which, month=month)
+            .values(*names, target=target)
+            .annotate(**{name: Sum(name) for name in fields})
+            .order_by()
+        )
+        for row in rows:
+            partial[row["target"]][row[key] if key else None] = {name: row[name] for name in fields}
+        done: dict[int, dict[Any, dict[str, int]]] = {}
+        for department in bottom_up:
+            total = partial.get(department, {})
+            for child in children.get(department, ()):
+                if child in done:
+                    for other, values in done[child].items():
+                        _add(total, other, values)
+            done[department] = total
+        return done
+
+    found = LevelTwo()
+    for department, totals in read(DepartmentMonth, None, _FIGURE_SUMS).items():
+        if totals:
+            found.figures[department] = {**totals[None], "audits": 0}
+    audits = DepartmentAudit.objects.filter(
+        month=month, department__lineage__ancestor_id__in=sorted(ids)
+    )
+    for row in (
+        audits.values(subject=F("department__lineage__ancestor_id"))
+        .annotate(audits=Count("audit_id", distinct=True))
+        .order_by()
+    ):
+        found.figures.setdefault(row["subject"], dict.fromkeys(_FIGURE_SUMS, 0))["audits"] = row[
+            "audits"
+        ]
+    targets: tuple[dict[Any, Any], ...] = (found.failures, found.steps, found.tags)
+    for (model, key, fields), found_family in zip(_SUBTREE_FAMILIES, targets, strict=True):
+        for department, totals in read(model, key, fields).items():
+            for other, values in totals.items():
+                found_family[(department, other)] = values if len(fields) > 1 else values[fields[0]]
     return found
 
 

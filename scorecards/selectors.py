@@ -386,14 +386,11 @@ def employees_of_subtree(user: Any, department: Department) -> QuerySet[Employee
 def steps_behind_department(
     department: Department, month: datetime.date, *, requirement_id: int | None = None
 ) -> QuerySet[AuditStep]:
-    """The audit steps behind a department's month: observed with an employee of the
-    subtree, or unidentified in an audit of the subtree (the rollup's attribution)."""
-    from django.db.models import Q
-
+    """The audit steps behind a department's month: those that count for a department
+    of the subtree (AuditStep.department, the rollup's attribution)."""
     start, end = month_bounds(month)
     steps = AuditStep.objects.filter(
-        Q(employee__department__path__startswith=department.path)
-        | Q(employee__isnull=True, audit__department__path__startswith=department.path),
+        department__path__startswith=department.path,
         audit__status=AuditStatus.FINAL,
         audit__visited_at__gte=start,
         audit__visited_at__lt=end,

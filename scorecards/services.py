@@ -93,21 +93,24 @@ def stale_after() -> datetime.timedelta:
 # The department tree, as rows the rollup can join -----------------------------------------
 
 
-def lineage_refresh() -> bool:
-    """Bring DepartmentLineage in line with Department.path; True when it changed.
+def lineage_refresh() -> dict[int, int | None]:
+    """Bring DepartmentLineage in line with Department.path; return {department: parent}
+    as the paths say (the tree the subtree figures follow).
 
     Two small reads when nothing moved, which is nearly always.
     """
     wanted: set[tuple[int, int, int]] = set()
+    parent_of: dict[int, int | None] = {}
     for department_id, path in Department.objects.values_list("pk", "path"):
         ancestors = [int(part) for part in path.split("/") if part]
         if not ancestors or ancestors[-1] != department_id:
             continue  # a department whose path is not written yet
+        parent_of[department_id] = ancestors[-2] if len(ancestors) > 1 else None
         for depth, ancestor_id in enumerate(reversed(ancestors)):
             wanted.add((department_id, ancestor_id, depth))
     existing = set(DepartmentLineage.objects.values_list("department_id", "ancestor_id", "depth"))
     if wanted == existing:
-        return False
+        return parent_of
     with transaction.atomic():
         gone = existing - wanted
         if gone:
@@ -123,7 +126,7 @@ def lineage_refresh() -> bool:
             batch_size=BATCH_SIZE,
             ignore_conflicts=True,
         )
-    return True
+    return parent_of
 
 
 def _ancestors(paths: Iterable[str]) -> set[int]:
@@ -133,22 +136,14 @@ def _ancestors(paths: Iterable[str]) -> set[int]:
     return found
 
 
-def department_chains(
-    *, department_ids: Iterable[int], employee_ids: Iterable[int]
-) -> tuple[set[int], set[int]]:
-    """The departments rows are attributed to (those given and the employees' own), and
-    those with every department above them."""
+def department_chains(*, department_ids: Iterable[int]) -> tuple[set[int], set[int]]:
+    """The departments rows are attributed to, and those with every department above
+    them."""
     department_ids = set(department_ids)
-    employee_ids = set(employee_ids)
-    if not department_ids and not employee_ids:
+    if not department_ids:
         return set(), set()
-    rows = list(
-        Department.objects.filter(Q(pk__in=department_ids) | Q(employees__in=employee_ids))
-        .values_list("pk", "path")
-        .distinct()
-    )
-    own = {pk for pk, _path in rows} | department_ids
-    return own, _ancestors(path for _pk, path in rows) | own
+    paths = Department.objects.filter(pk__in=department_ids).values_list("path", flat=True)
+    return department_ids, _ancestors(paths) | department_ids
 
 
 # Marking stale ---------------------------------------------------------------------------------
@@ -202,21 +197,26 @@ def buckets_mark_stale(
     months: Iterable[datetime.date],
     employee_ids: Iterable[int] = (),
     department_ids: Iterable[int] = (),
+    subtree_department_ids: Iterable[int] = (),
     now: datetime.datetime | None = None,
 ) -> list[BucketSet]:
     """Mark the figures that depend on changed source rows stale, and enqueue their
     recompute once the surrounding transaction commits.
 
     Call it inside the transaction that changes the rows. `employee_ids` are the
-    employees the rows name; `department_ids` the departments they are attributed to
-    besides those employees' own (the audited department, the response's department).
+    employees the rows name; `department_ids` the departments the rows count for
+    (the steps' departments, the response's department): their own figures and those
+    of every department above them. `subtree_department_ids`: departments whose
+    subtree changed shape (a department moved in or out below them), with every
+    department above them; their own figures stay as they are.
     Returns the bucket sets that will be recomputed (one per month).
     """
     now = now or timezone.now()
     months = sorted({first_day(month) for month in months if month is not None})
     employee_ids = sorted(set(employee_ids))
-    own, chain = department_chains(department_ids=department_ids, employee_ids=employee_ids)
-    if not months or not (employee_ids or own):
+    own, chain = department_chains(department_ids=department_ids)
+    chain |= department_chains(department_ids=subtree_department_ids)[1]
+    if not months or not (employee_ids or own or chain):
         return []
     keys = sorted(
         [
@@ -354,7 +354,7 @@ def _recompute(
     only_stale: bool,
     progress: Callable[[datetime.date, RecomputeOutcome], None] | None = None,
 ) -> RecomputeOutcome:
-    lineage_refresh()
+    parent_of = lineage_refresh()
     months = period.months()
     read = _read_generations(months, requested)
     if only_stale and all(ids is not None for ids in requested.values()):
@@ -399,7 +399,11 @@ def _recompute(
             )
         )
         departments = subjects(BucketKind.DEPARTMENT, month, set()) | every_department
-        outcome.add(_store_level_two(month, departments, everything=bool(every_department)))
+        outcome.add(
+            _store_level_two(
+                month, departments, parent_of=parent_of, everything=bool(every_department)
+            )
+        )
         if progress is not None:
             progress(month, outcome)
     return outcome
@@ -528,16 +532,36 @@ def _store_level_one(
 
 @transaction.atomic
 def _store_level_two(
-    month: datetime.date, departments: set[int], *, everything: bool = False
+    month: datetime.date,
+    departments: set[int],
+    *,
+    parent_of: dict[int, int | None],
+    everything: bool = False,
 ) -> RecomputeOutcome:
-    """Subtree figures from the stored own rows, read while the buckets are locked."""
+    """Subtree figures from the stored own rows, read while the buckets are locked.
+
+    Everything: one pass over every own row of the month. Otherwise the departments
+    and every department above them (a subtree figure counts in its parent's), from
+    their own rows and their other children's stored subtree rows.
+    """
+    if not everything:
+        departments = set(departments)
+        for department in list(departments):
+            parent = parent_of.get(department)
+            while parent is not None and parent not in departments:
+                departments.add(parent)
+                parent = parent_of.get(parent)
     keys = sorted((BucketKind.DEPARTMENT.value, subject, month) for subject in departments)
     if not keys:
         return RecomputeOutcome()
     _ensure_buckets(keys)
     locked = _lock(keys)
     ids = sorted(departments)
-    found = rollup.level_two(month, None if everything else ids)
+    found = (
+        rollup.level_two(month, None)
+        if everything
+        else rollup.level_two_of_chains(month, departments, parent_of)
+    )
     wanted = set(ids)
     scope = {"month": month, "department_id__in": ids}
     rows = _sync(
@@ -653,16 +677,12 @@ def buckets_sweep(*, now: datetime.datetime | None = None) -> int:
     outcome = RecomputeOutcome()
     for month, kinds in sorted(by_month.items()):
         employees = kinds[BucketKind.EMPLOYEE]
-        own, chain = department_chains(
-            department_ids=kinds[BucketKind.DEPARTMENT_OWN], employee_ids=employees
-        )
-        # The employees' own departments are recomputed too: harmless, and simpler than
-        # telling which of them are stale.
+        own, chain = department_chains(department_ids=kinds[BucketKind.DEPARTMENT_OWN])
         outcome.add(
             buckets_recompute(
                 month=month,
                 employee_ids=sorted(employees),
-                own_department_ids=sorted(own | kinds[BucketKind.DEPARTMENT_OWN]),
+                own_department_ids=sorted(own),
                 department_ids=sorted(chain | kinds[BucketKind.DEPARTMENT]),
                 only_stale=False,
             )

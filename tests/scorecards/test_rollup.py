@@ -12,11 +12,22 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from roles.services import department_update
+from nps.models import ProblemTag
+from roles.services import department_update, employee_update
 from scorecards import rollup, services, tasks
-from scorecards.models import Bucket, BucketKind, DepartmentMonth, EmployeeMonth
+from scorecards.models import (
+    Bucket,
+    BucketKind,
+    DepartmentAudit,
+    DepartmentMonth,
+    DepartmentRequirementMonth,
+    DepartmentStepMonth,
+    DepartmentTagMonth,
+    EmployeeMonth,
+    EmployeeRequirementMonth,
+)
 
-from .conftest import moscow, record_audit, respond
+from .conftest import dispute, moscow, record_audit, respond
 
 MARCH = datetime.date(2026, 3, 1)
 ALL_YES = {
@@ -288,7 +299,7 @@ def test_the_bulk_import_signal_marks_the_months_it_names(
     assert (anna.promoters, anna.detractors, anna.nps.nps) == (2, 1, 33)
 
 
-def test_moving_a_department_moves_its_figures_at_the_next_full_recompute(
+def test_moving_a_department_moves_its_subtree_figures_after_the_commit(
     scenario, manager, auditor, company, people, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -297,28 +308,139 @@ def test_moving_a_department_moves_its_figures_at_the_next_full_recompute(
             visited_at=moscow(2026, 3, 5), answers=ALL_YES,
             observed={"phone": None, "needs": people["boris"], "discount": people["boris"]},
         )  # fmt: skip
-    assert (
-        DepartmentMonth.objects.get(department=company.sales, month=MARCH, subtree=True).earned
-        == 17
-    )
-    assert not DepartmentMonth.objects.filter(department=company.service).exists()
+    assert subtree_earned(company.sales) == 17
+    assert subtree_earned(company.service) is None
 
-    department_update(
-        actor=manager.user,
-        department=company.used_cars,
-        name="Used cars",
-        parent=company.service,
-        head=None,
+    with django_capture_on_commit_callbacks(execute=True):
+        department_update(
+            actor=manager.user,
+            department=company.used_cars,
+            name="Used cars",
+            parent=company.service,
+            head=None,
+        )
+    assert stale_buckets() == []
+    assert subtree_earned(company.sales) is None
+    assert subtree_earned(company.service) == 17
+    assert subtree_earned(company.used_cars) == 17
+    assert subtree_earned(company.root) == 17
+    # What the nightly run would write is what is there already.
+    assert services.months_recompute(months=[MARCH]).rows == 0
+
+
+def test_moving_an_employee_keeps_the_figures_already_recorded(
+    scenario, manager, auditor, company, people, django_capture_on_commit_callbacks
+):
+    boris = people["boris"]
+    with django_capture_on_commit_callbacks(execute=True):
+        record_audit(
+            scenario, manager=manager, auditor=auditor, department=company.used_cars,
+            visited_at=moscow(2026, 3, 5), answers=ALL_YES,
+            observed={"phone": None, "needs": boris, "discount": boris},
+        )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        employee_update(actor=manager.user, employee=boris, department=company.service)
+        # Boris is seen again, now in Service: this visit counts there.
+        record_audit(
+            scenario, manager=manager, auditor=auditor, department=company.used_cars,
+            visited_at=moscow(2026, 3, 20), answers=FORMAL_NO,
+            observed={"phone": None, "needs": boris, "discount": boris},
+        )  # fmt: skip
+    # Used cars keeps the whole first visit (17 of 17: the unidentified phone call and
+    # Boris's two steps) and the second visit's unidentified phone call (6 of 6);
+    # Service has Boris's steps of the second visit (needs 0 of 6, critical; discount 5).
+    own = DepartmentMonth.objects.filter(month=MARCH, subtree=False)
+    assert own.values_list("department_id", "earned", "applicable", "audits").get(
+        department=company.used_cars
+    ) == (company.used_cars.pk, 17 + 6, 17 + 6, 2)
+    assert own.values_list("earned", "applicable", "audits").get(department=company.service) == (
+        5,
+        11,
+        1,
     )
-    services.months_recompute(months=[MARCH])
-    assert not DepartmentMonth.objects.filter(department=company.sales).exists()
-    assert (
-        DepartmentMonth.objects.get(department=company.service, month=MARCH, subtree=True).earned
-        == 17
-    )
-    assert (
-        DepartmentMonth.objects.get(department=company.root, month=MARCH, subtree=True).earned == 17
-    )
+    assert figures(boris) == (11 + 5, 11 + 11)
+    assert services.months_recompute(months=[MARCH]).rows == 0
+
+
+def subtree_earned(department, month=MARCH):
+    row = DepartmentMonth.objects.filter(department=department, month=month, subtree=True).first()
+    return None if row is None else row.earned
+
+
+FIGURE_TABLES = {
+    EmployeeMonth: ("employee_id", "month", "earned", "applicable", "answers", "failed_answers",
+                    "audits", "steps", "critical_failures", "promoters", "passives", "detractors"),
+    EmployeeRequirementMonth: ("employee_id", "month", "requirement_id", "failed"),
+    DepartmentMonth: ("department_id", "month", "subtree", "earned", "applicable", "answers",
+                      "failed_answers", "audits", "steps", "critical_failures", "promoters",
+                      "passives", "detractors"),
+    DepartmentRequirementMonth: ("department_id", "month", "subtree", "requirement_id", "failed"),
+    DepartmentStepMonth: ("department_id", "month", "subtree", "step_id", "promoters", "passives",
+                          "detractors"),
+    DepartmentTagMonth: ("department_id", "month", "subtree", "tag_id", "detractors"),
+    DepartmentAudit: ("department_id", "month", "audit_id"),
+}  # fmt: skip
+
+
+def every_figure():
+    return {
+        model.__name__: sorted(model.objects.values_list(*fields))
+        for model, fields in FIGURE_TABLES.items()
+    }
+
+
+def test_the_figures_kept_after_each_change_are_those_a_full_recompute_gives(
+    scenario, manager, auditor, company, people, victor, survey,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """Audits in three departments and two months (unidentified steps, an employee seen
+    in another department's audit, a critical failure, an accepted dispute), responses
+    with steps and problem tags, then a department and an employee moved: after each
+    change only its buckets are recomputed, and a full recompute from scratch finds
+    nothing to correct."""
+    anna, rita, boris = people["anna"], people["rita"], people["boris"]
+    rude = ProblemTag.objects.create(name="Rude")
+    waiting = ProblemTag.objects.create(name="Kept waiting")
+    mixed = {**ALL_YES, "come_over": "no", "budget": "na", "interim": "no"}
+    april = datetime.date(2026, 4, 1)
+    audits = []
+
+    def audit(department, visited_at, answers, observed):
+        recorded = record_audit(
+            scenario, manager=manager, auditor=auditor, department=department,
+            visited_at=visited_at, answers=answers, observed=observed,
+        )  # fmt: skip
+        audits.append(recorded)
+
+    changes = [
+        lambda: audit(company.sales, moscow(2026, 3, 3), FORMAL_NO,
+                      {"phone": rita, "needs": anna, "discount": boris}),
+        lambda: audit(company.used_cars, moscow(2026, 3, 31, 23, 30), mixed,
+                      {"phone": None, "needs": boris, "discount": None}),
+        lambda: audit(company.service, moscow(2026, 4, 1, 0, 30), mixed,
+                      {"phone": victor, "needs": anna, "discount": None}),
+        lambda: respond(survey, score=3, at=moscow(2026, 3, 10), department=company.sales,
+                        employee=anna, step=scenario.needs_step, tags=[rude, waiting]),
+        lambda: respond(survey, score=10, at=moscow(2026, 3, 11), department=company.used_cars,
+                        employee=boris, step=scenario.phone_step),
+        lambda: respond(survey, score=6, at=moscow(2026, 4, 2), department=company.service,
+                        tags=[waiting]),
+        lambda: respond(survey, score=8, at=moscow(2026, 4, 3), department=company.root),
+        lambda: dispute(audits[0], scenario, "formal", employee=anna, manager=manager),
+        lambda: department_update(actor=manager.user, department=company.used_cars,
+                                  name="Used cars", parent=company.service, head=None),
+        lambda: employee_update(actor=manager.user, employee=anna, department=company.used_cars),
+        lambda: audit(company.sales, moscow(2026, 4, 15), ALL_YES,
+                      {"phone": rita, "needs": anna, "discount": anna}),
+        lambda: respond(survey, score=9, at=moscow(2026, 3, 12), department=company.sales),
+    ]  # fmt: skip
+    for number, change in enumerate(changes, start=1):
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+        assert stale_buckets() == [], number
+        corrected = services.months_recompute(months=[MARCH, april]).rows
+        assert corrected == 0, f"change {number}: the full recompute corrected {corrected} rows"
+    assert all(every_figure().values()), "every table has rows to compare"
 
 
 def test_figures_with_nothing_applicable_say_no_data(
