@@ -279,12 +279,13 @@ def _employee_steps(period: Period, audits: tuple[int, int] | None, found: Level
 
 def _own_steps(period: Period, audits: tuple[int, int] | None, found: LevelOne) -> None:
     # Per audit: the sums add up per department, the audits are counted distinct.
-    for row in (
+    rows: QuerySet[Any] = (
         _steps(period, audits)
         .values("audit_id", subject=F("department_id"), month=_month("audit__visited_at"))
         .annotate(**_STEP_SUMS)
         .order_by()
-    ):
+    )
+    for row in rows:
         key = (row["subject"], row["month"])
         _add(found.own_compliance, key, {name: row[name] for name in COMPLIANCE_FIELDS})
         found.own_audits.add((*key, row["audit_id"]))
@@ -295,23 +296,25 @@ def _all_answers(period: Period, audits: tuple[int, int] | None, found: LevelOne
     together: an employee's sums and a department's are both sums of these rows (an
     employee's steps may count for more than one department over time)."""
     answers = _answers(period, audits)
-    subjects = {
+    subjects: dict[str, Any] = {
         "employee": F("audit_step__employee_id"),
         "department": F("audit_step__department_id"),
         "month": _month("audit__visited_at"),
     }
-    for row in answers.values(**subjects).annotate(**_ANSWER_COUNTS).order_by():
+    totals: QuerySet[Any] = answers.values(**subjects).annotate(**_ANSWER_COUNTS).order_by()
+    for row in totals:
         counts = {name: row[name] for name in ANSWER_FIELDS}
         if row["employee"] is not None:
             _add(found.employee_answers, (row["employee"], row["month"]), counts)
         _add(found.own_answers, (row["department"], row["month"]), counts)
     # Per requirement, the "no" answers only: far fewer rows than every answer.
-    for row in (
+    failures: QuerySet[Any] = (
         answers.filter(answer=Answer.NO)
         .values("requirement_id", **subjects)
         .annotate(failed=Count("pk"))
         .order_by()
-    ):
+    )
+    for row in failures:
         requirement, month, failed = row["requirement_id"], row["month"], row["failed"]
         if row["employee"] is not None:
             key3 = (row["employee"], month, requirement)
@@ -464,11 +467,11 @@ def _some_level_one(
             .order_by()
         ):
             values = dict(zip(ANSWER_FIELDS, counts, strict=True))
-            employee, department = subjects_of[step]
-            if employee is not None:
-                _add(found.employee_answers, (employee, month), values)
-            if department is not None:
-                _add(found.own_answers, (department, month), values)
+            observed, counted = subjects_of[step]
+            if observed is not None:
+                _add(found.employee_answers, (observed, month), values)
+            if counted is not None:
+                _add(found.own_answers, (counted, month), values)
         for step, requirement, failed in (
             answers.filter(answer=Answer.NO)
             .values("audit_step_id", "requirement_id")
@@ -476,10 +479,10 @@ def _some_level_one(
             .values_list("audit_step_id", "requirement_id", "failed")
             .order_by()
         ):
-            employee, department = subjects_of[step]
+            observed, counted = subjects_of[step]
             for failures, subject in (
-                (found.employee_failures, employee),
-                (found.own_failures, department),
+                (found.employee_failures, observed),
+                (found.own_failures, counted),
             ):
                 if subject is not None:
                     key3 = (subject, month, requirement)

@@ -384,7 +384,7 @@ FIGURE_TABLES = {
 
 def every_figure():
     return {
-        model.__name__: sorted(model.objects.values_list(*fields))
+        model.__name__: sorted(model._default_manager.values_list(*fields))
         for model, fields in FIGURE_TABLES.items()
     }
 
