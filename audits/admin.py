@@ -55,6 +55,7 @@ class AuditStepInline(ReadOnlyInline):
         "position",
         "employee",
         "employee_unidentified",
+        "department",
         "earned",
         "applicable",
     )
