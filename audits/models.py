@@ -341,6 +341,9 @@ class AuditStep(models.Model):
     earned = models.PositiveIntegerField(_("earned weight"), null=True, blank=True)
     applicable = models.PositiveIntegerField(_("applicable weight"), null=True, blank=True)
     critical_failed = models.BooleanField(_("critical requirement failed"), default=False)
+    # Answers "yes" or "no" (n.a. counts nowhere), and how many of them were "no".
+    answers = models.PositiveIntegerField(_("answers"), default=0)
+    failed_answers = models.PositiveIntegerField(_("answers “no”"), default=0)
 
     class Meta:
         verbose_name = _("audit step")

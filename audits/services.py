@@ -634,14 +634,20 @@ def _store_figures(audit: Audit) -> scoring.Figures:
                 if audit_step.employee is not None
                 else audit.department_id
             )
+        answered = [item.answer for item in items if item.audit_step_id == audit_step.pk]
         figures = scoring.score_step(
             item.as_scored() for item in items if item.audit_step_id == audit_step.pk
         )
         audit_step.earned = figures.earned
         audit_step.applicable = figures.applicable
         audit_step.critical_failed = figures.critical_failed
+        audit_step.answers = sum(answer in (Answer.YES, Answer.NO) for answer in answered)
+        audit_step.failed_answers = answered.count(Answer.NO)
         per_step.append(figures)
-    AuditStep.objects.bulk_update(steps, ["earned", "applicable", "critical_failed", "department"])
+    AuditStep.objects.bulk_update(
+        steps,
+        ["earned", "applicable", "critical_failed", "answers", "failed_answers", "department"],
+    )
     total = scoring.score_total(per_step)
     audit.earned = total.earned
     audit.applicable = total.applicable

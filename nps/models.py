@@ -308,6 +308,8 @@ class Response(models.Model):
         ]
         indexes = [
             models.Index(fields=["department", "submitted_at"], name="nps_response_dept_time"),
+            # An employee's month of responses (the scorecard rollup).
+            models.Index(fields=["employee", "submitted_at"], name="nps_response_employee_time"),
             models.Index(fields=["-submitted_at", "-id"], name="nps_response_cursor"),
             models.Index(fields=["follow_up_status"], name="nps_response_follow_up"),
         ]

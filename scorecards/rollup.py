@@ -5,7 +5,7 @@ answers or responses in Python. The full recompute (level_one with no ids) passe
 over every source row of any number of months at once. The incremental recompute
 (lists of employees and departments, one month: _some_level_one) reads the rows of
 those subjects only, found by index: a few hundred steps, summed as they are read,
-and their answers counted per step.
+and the "no" answers of those with a failure counted per requirement.
 
 Level one, from the source rows (final audits visited in the period, responses
 submitted in it; months in the company's time zone):
@@ -101,15 +101,15 @@ def _nps_counts(prefix: str = "") -> dict[str, Any]:
     }
 
 
+# What the steps sum up to (their answer counts are stored on them, see audits).
+STEP_FIELDS = (*COMPLIANCE_FIELDS, *ANSWER_FIELDS)
 _STEP_SUMS = {
     "earned": _sum("earned"),
     "applicable": _sum("applicable"),
     "steps": Count("pk"),
     "critical_failures": Count("pk", filter=Q(critical_failed=True)),
-}
-_ANSWER_COUNTS = {
-    "answers": Count("pk"),
-    "failed_answers": Count("pk", filter=Q(answer=Answer.NO)),
+    "answers": _sum("answers"),
+    "failed_answers": _sum("failed_answers"),
 }
 
 
@@ -187,13 +187,12 @@ def _add(target: dict[Any, dict[str, int]], key: Any, values: dict[str, int]) ->
 class LevelOne:
     """What the first level found, keyed by (subject, month) (and a third id)."""
 
+    # The steps' sums (STEP_FIELDS), and for employees the audits behind them.
     employee_compliance: dict[Key, dict[str, int]] = field(default_factory=dict)
-    employee_answers: dict[Key, dict[str, int]] = field(default_factory=dict)
     employee_nps: dict[Key, dict[str, int]] = field(default_factory=dict)
     # (employee, month, requirement) -> answers "no"
     employee_failures: dict[tuple[int, datetime.date, int], int] = field(default_factory=dict)
     own_compliance: dict[Key, dict[str, int]] = field(default_factory=dict)
-    own_answers: dict[Key, dict[str, int]] = field(default_factory=dict)
     own_nps: dict[Key, dict[str, int]] = field(default_factory=dict)
     own_failures: dict[tuple[int, datetime.date, int], int] = field(default_factory=dict)
     # (department, month, audit)
@@ -224,11 +223,9 @@ class LevelOne:
         months: dict[datetime.date, LevelOne] = defaultdict(LevelOne)
         for name in (
             "employee_compliance",
-            "employee_answers",
             "employee_nps",
             "employee_failures",
             "own_compliance",
-            "own_answers",
             "own_nps",
             "own_failures",
             "own_steps",
@@ -243,22 +240,15 @@ class LevelOne:
     def employee_row(self, key: Key) -> dict[str, int] | None:
         if key not in self.employee_compliance and key not in self.employee_nps:
             return None
-        compliance = self.employee_compliance.get(
-            key, dict.fromkeys((*COMPLIANCE_FIELDS, "audits"), 0)
-        )
-        return {
-            **compliance,
-            **self.employee_answers.get(key, dict.fromkeys(ANSWER_FIELDS, 0)),
-            **self.employee_nps.get(key, dict.fromkeys(NPS_FIELDS, 0)),
-        }
+        compliance = self.employee_compliance.get(key, dict.fromkeys((*STEP_FIELDS, "audits"), 0))
+        return {**compliance, **self.employee_nps.get(key, dict.fromkeys(NPS_FIELDS, 0))}
 
     def own_row(self, key: Key, audits: int) -> dict[str, int] | None:
         if key not in self.own_compliance and key not in self.own_nps:
             return None
         return {
-            **self.own_compliance.get(key, dict.fromkeys(COMPLIANCE_FIELDS, 0)),
+            **self.own_compliance.get(key, dict.fromkeys(STEP_FIELDS, 0)),
             "audits": audits,
-            **self.own_answers.get(key, dict.fromkeys(ANSWER_FIELDS, 0)),
             **self.own_nps.get(key, dict.fromkeys(NPS_FIELDS, 0)),
         }
 
@@ -273,7 +263,7 @@ def _employee_steps(period: Period, audits: tuple[int, int] | None, found: Level
         .values(subject=F("employee_id"), month=_month("audit__visited_at"))
         .annotate(**_STEP_SUMS, audits=Count("audit_id", distinct=True))
         .order_by(),
-        (*COMPLIANCE_FIELDS, "audits"),
+        (*STEP_FIELDS, "audits"),
     )
 
 
@@ -287,34 +277,27 @@ def _own_steps(period: Period, audits: tuple[int, int] | None, found: LevelOne) 
     )
     for row in rows:
         key = (row["subject"], row["month"])
-        _add(found.own_compliance, key, {name: row[name] for name in COMPLIANCE_FIELDS})
+        _add(found.own_compliance, key, {name: row[name] for name in STEP_FIELDS})
         found.own_audits.add((*key, row["audit_id"]))
 
 
-def _all_answers(period: Period, audits: tuple[int, int] | None, found: LevelOne) -> None:
-    """Two passes over the period's answers, each grouped by employee and department
-    together: an employee's sums and a department's are both sums of these rows (an
-    employee's steps may count for more than one department over time)."""
-    answers = _answers(period, audits)
-    subjects: dict[str, Any] = {
-        "employee": F("audit_step__employee_id"),
-        "department": F("audit_step__department_id"),
-        "month": _month("audit__visited_at"),
-    }
-    totals: QuerySet[Any] = answers.values(**subjects).annotate(**_ANSWER_COUNTS).order_by()
-    for row in totals:
-        counts = {name: row[name] for name in ANSWER_FIELDS}
-        if row["employee"] is not None:
-            _add(found.employee_answers, (row["employee"], row["month"]), counts)
-        _add(found.own_answers, (row["department"], row["month"]), counts)
-    # Per requirement, the "no" answers only: far fewer rows than every answer.
-    failures: QuerySet[Any] = (
-        answers.filter(answer=Answer.NO)
-        .values("requirement_id", **subjects)
+def _failures(period: Period, audits: tuple[int, int] | None, found: LevelOne) -> None:
+    """One pass over the period's "no" answers, grouped by employee and department
+    together: an employee's failures and a department's are both sums of these rows
+    (an employee's steps may count for more than one department over time)."""
+    rows: QuerySet[Any] = (
+        _answers(period, audits)
+        .filter(answer=Answer.NO)
+        .values(
+            "requirement_id",
+            employee=F("audit_step__employee_id"),
+            department=F("audit_step__department_id"),
+            month=_month("audit__visited_at"),
+        )
         .annotate(failed=Count("pk"))
         .order_by()
     )
-    for row in failures:
+    for row in rows:
         requirement, month, failed = row["requirement_id"], row["month"], row["failed"]
         if row["employee"] is not None:
             key3 = (row["employee"], month, requirement)
@@ -405,13 +388,15 @@ def _some_level_one(
 ) -> None:
     """The same figures as the full recompute for some employees and departments of one
     month, from their rows only, found by index: the steps observed with the employees
-    or counting for the departments (one pass, their sums counting for either or both),
-    then those steps' answers: totals per step, and the "no" answers per step and
-    requirement."""
+    or counting for the departments (one pass, their sums counting for either or both,
+    answer counts included), then the "no" answers of the steps that have any, per
+    step and requirement."""
     start, end = month_bounds(month)
     employees, departments = set(employee_ids), set(own_ids)
     # {step: (employee if asked for, department if asked for)}
     subjects_of: dict[int, tuple[int | None, int | None]] = {}
+    # {step: its answers "no"}: only steps with a failure have failures to count.
+    failed_in: dict[int, int] = {}
     employee_audits: dict[int, set[int]] = defaultdict(set)
     for employee_chunk, department_chunk in _paired_chunks(sorted(employees), sorted(departments)):
         rows = (
@@ -425,11 +410,11 @@ def _some_level_one(
             )
             .values_list(
                 "pk", "employee_id", "department_id", "audit_id", "earned", "applicable",
-                "critical_failed",
+                "critical_failed", "answers", "failed_answers",
             )
             .order_by()
         )  # fmt: skip
-        for pk, employee, department, audit, earned, applicable, critical in rows:
+        for pk, employee, department, audit, earned, applicable, critical, answers, failed in rows:
             if pk in subjects_of:
                 continue  # found through both chunks' conditions
             sums = {
@@ -437,12 +422,15 @@ def _some_level_one(
                 "applicable": applicable or 0,
                 "steps": 1,
                 "critical_failures": 1 if critical else 0,
+                "answers": answers,
+                "failed_answers": failed,
             }
             subjects = (
                 employee if employee in employees else None,
                 department if department in departments else None,
             )
             subjects_of[pk] = subjects
+            failed_in[pk] = failed
             if subjects[0] is not None:
                 _add(found.employee_compliance, (employee, month), sums)
                 employee_audits[employee].add(audit)
@@ -451,29 +439,17 @@ def _some_level_one(
                 found.own_audits.add((department, month, audit))
     for employee, audit_ids in employee_audits.items():
         found.employee_compliance[(employee, month)]["audits"] = len(audit_ids)
-    for chunk in _chunks(sorted(subjects_of)):
-        # Steps of final audits in the month: their answers are found by the index on
-        # their step, with no join with the audits.
-        answers = AuditItem.objects.filter(
-            audit_step_id__in=chunk,
-            audit_id__gte=audits[0],
-            audit_id__lte=audits[1],
-            answer__in=[Answer.YES, Answer.NO],
-        )
-        for step, *counts in (
-            answers.values("audit_step_id")
-            .annotate(**_ANSWER_COUNTS)
-            .values_list("audit_step_id", *ANSWER_FIELDS)
-            .order_by()
-        ):
-            values = dict(zip(ANSWER_FIELDS, counts, strict=True))
-            observed, counted = subjects_of[step]
-            if observed is not None:
-                _add(found.employee_answers, (observed, month), values)
-            if counted is not None:
-                _add(found.own_answers, (counted, month), values)
+    steps_with_failures = sorted(pk for pk, failed in failed_in.items() if failed)
+    for chunk in _chunks(steps_with_failures):
+        # Steps of final audits in the month: their "no" answers are found by the index
+        # on their step, with no join with the audits.
         for step, requirement, failed in (
-            answers.filter(answer=Answer.NO)
+            AuditItem.objects.filter(
+                audit_step_id__in=chunk,
+                audit_id__gte=audits[0],
+                audit_id__lte=audits[1],
+                answer=Answer.NO,
+            )
             .values("audit_step_id", "requirement_id")
             .annotate(failed=Count("pk"))
             .values_list("audit_step_id", "requirement_id", "failed")
@@ -508,7 +484,7 @@ def level_one(period: Period, *, employee_ids: Ids, own_ids: Ids) -> LevelOne:
         audits = audit_id_range(period)
         _employee_steps(period, audits, found)
         _own_steps(period, audits, found)
-        _all_answers(period, audits, found)
+        _failures(period, audits, found)
         _employee_responses(period, None, found)
         _own_responses(period, None, found)
         return found
@@ -598,7 +574,7 @@ _SUBTREE_FAMILIES: tuple[tuple[Any, str, tuple[str, ...]], ...] = (
     (DepartmentStepMonth, "step_id", NPS_FIELDS),
     (DepartmentTagMonth, "tag_id", ("detractors",)),
 )
-_FIGURE_SUMS = (*COMPLIANCE_FIELDS, *ANSWER_FIELDS, *NPS_FIELDS)
+_FIGURE_SUMS = (*STEP_FIELDS, *NPS_FIELDS)
 
 
 def _depth(department: int, parent_of: dict[int, int | None]) -> int:

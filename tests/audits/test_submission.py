@@ -64,6 +64,16 @@ def test_submitting_stores_the_score_per_step_and_in_total(audit, auditor_client
     assert (audit.earned, audit.applicable, audit.score) == (7, 14, Decimal("50.00"))
     figures = [(s.earned, s.applicable, s.critical_failed) for s in steps_in_order(audit)]
     assert figures == [(4, 6, False), (3, 5, False), (0, 3, False)]
+    # Answers yes or no, and the "no" among them (n.a. counts nowhere).
+    assert [(s.answers, s.failed_answers) for s in steps_in_order(audit)] == [
+        (3, 1),
+        (2, 1),
+        (1, 1),
+    ]
+    # Each step counts for the observed employee's department as it is at submission.
+    assert [s.department_id for s in steps_in_order(audit)] == [
+        s.employee.department_id for s in steps_in_order(audit)
+    ]
     result = auditor_client.get(response.url)
     assert "50.0 %" in result.text
     assert Activity.objects.filter(action="audit.submit", target_id=str(audit.pk)).count() == 1
