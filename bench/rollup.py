@@ -107,6 +107,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from audits import scoring  # noqa: E402
 from audits.models import Audit, AuditItem, AuditStatus, AuditStep, ChecklistTemplate  # noqa: E402
 from journeys.models import Channel, Journey, Stage, Step  # noqa: E402
 from nps.models import ProblemTag, Survey  # noqa: E402
@@ -296,7 +297,7 @@ def generate() -> dict[str, Any]:
                 if chance < 0.12
                 else rng.choice(local_staff)
             )
-            earned = applicable = 0
+            earned = applicable = answered = failed = 0
             critical_failed = False
             for index, (requirement_id, weight, critical) in enumerate(
                 rng.sample(place, min(items_per_step, remaining))
@@ -306,10 +307,12 @@ def generate() -> dict[str, Any]:
                 answer = "yes" if roll < 0.8 else "no" if roll < 0.92 else "na"
                 if answer != "na":
                     applicable += weight
+                    answered += 1
                     if answer == "yes":
                         earned += weight
-                    elif critical:
-                        critical_failed = True
+                    else:
+                        failed += 1
+                        critical_failed = critical_failed or critical
                 audit_items.append(
                     (
                         item_id,
@@ -331,7 +334,8 @@ def generate() -> dict[str, Any]:
                 (step_id, steps[order - 1].name, order, employee is None, earned, applicable,
                  critical_failed, audit_id, employee, positions[(order - 1) % len(positions)].pk,
                  None, steps[order - 1].pk,
-                 department_of[employee] if employee is not None else branch.pk)
+                 department_of[employee] if employee is not None else branch.pk,
+                 answered, failed)
             )  # fmt: skip
         score = None if not applicable_total else round(earned_total * 100 / applicable_total, 2)
         day = timezone.localtime(visited).date()
@@ -354,7 +358,7 @@ def generate() -> dict[str, Any]:
         "audits_auditstep",
         ["id", "title", "order", "employee_unidentified", "earned", "applicable",
          "critical_failed", "audit_id", "employee_id", "position_id", "situation_id", "step_id",
-         "department_id"],
+         "department_id", "answers", "failed_answers"],
         audit_steps,
     )  # fmt: skip
     _copy(
@@ -529,16 +533,28 @@ def one_new_audit(data: dict[str, Any], rng: random.Random) -> Audit:
     for order, (step, place) in enumerate(
         zip(data["steps_rows"], data["requirements"], strict=True), start=1
     ):
+        # Five requirements checked per step; the first step's first one answered "no".
+        checked = place[:5]
+        answers = ["no" if order == 1 and index == 0 else "yes" for index in range(len(checked))]
+        figures = scoring.score_step(
+            scoring.ItemAnswer(weight=weight, critical=critical, answer=answer)
+            for (_pk, weight, critical), answer in zip(checked, answers, strict=True)
+        )
         audit_step = AuditStep.objects.create(
             audit=audit, step=step, position=data["positions"][0], title=step.name, order=order,
-            employee_id=rng.choice(staff), department=branch, earned=4, applicable=6,
+            employee_id=rng.choice(staff), department=branch, earned=figures.earned,
+            applicable=figures.applicable, critical_failed=figures.critical_failed,
+            answers=len(checked), failed_answers=answers.count("no"),
         )  # fmt: skip
         AuditItem.objects.bulk_create(
             [
                 AuditItem(
-                    audit=audit, audit_step=audit_step, requirement_id=pk, order=index, answer="yes"
+                    audit=audit, audit_step=audit_step, requirement_id=pk, order=index,
+                    answer=answer,
+                )  # fmt: skip
+                for index, ((pk, _weight, _critical), answer) in enumerate(
+                    zip(checked, answers, strict=True)
                 )
-                for index, (pk, _weight, _critical) in enumerate(place[:5])
             ]
         )
     return audit

@@ -587,7 +587,12 @@ def _depth(department: int, parent_of: dict[int, int | None]) -> int:
 
 
 def level_two_of_chains(
-    month: datetime.date, ids: set[int], parent_of: dict[int, int | None]
+    month: datetime.date,
+    ids: set[int],
+    parent_of: dict[int, int | None],
+    *,
+    fresh: LevelOne | None = None,
+    fresh_ids: set[int] | None = None,
 ) -> LevelTwo:
     """Subtree figures of `ids` for a month, `ids` holding every ancestor of each of them.
 
@@ -597,21 +602,31 @@ def level_two_of_chains(
     department above it too); here the children inside `ids` are added, from the
     deepest department up. A few rows per family instead of every own row below the
     top of the tree. Audits are counted distinct over DepartmentAudit, as in level_two.
+
+    `fresh` holds first-level figures just computed for `fresh_ids` and not stored yet:
+    they stand in for those departments' stored own rows.
     """
+    fresh = fresh or LevelOne()
+    fresh_ids = (fresh_ids or set()) & ids
     children: dict[int, list[int]] = defaultdict(list)
     for department, parent in parent_of.items():
         if parent is not None and parent in ids:
             children[parent].append(department)
     outside = sorted({child for kids in children.values() for child in kids} - ids)
-    which = Q(subtree=False, department_id__in=sorted(ids))
+    which = Q(subtree=False, department_id__in=sorted(ids - fresh_ids))
     if outside:
         which |= Q(subtree=True, department_id__in=outside)
     # An own row counts for its department, a child's subtree row for the parent.
     target = Case(When(subtree=True, then=F("department__parent_id")), default=F("department_id"))
     bottom_up = sorted(ids, key=lambda department: _depth(department, parent_of), reverse=True)
 
-    def read(model: Any, key: str | None, fields: Sequence[str]) -> dict[int, dict[Any, Any]]:
+    def read(
+        model: Any, key: str | None, fields: Sequence[str], own: dict[int, dict[Any, Any]]
+    ) -> dict[int, dict[Any, Any]]:
         partial: dict[int, dict[Any, dict[str, int]]] = defaultdict(dict)
+        for department, values in own.items():
+            for other, counts in values.items():
+                _add(partial[department], other, counts)
         names = [key] if key else []
         rows = (
             model.objects.filter(which, month=month)
@@ -620,7 +635,11 @@ def level_two_of_chains(
             .order_by()
         )
         for row in rows:
-            partial[row["target"]][row[key] if key else None] = {name: row[name] for name in fields}
+            _add(
+                partial[row["target"]],
+                row[key] if key else None,
+                {name: row[name] for name in fields},
+            )
         done: dict[int, dict[Any, dict[str, int]]] = {}
         for department in bottom_up:
             total = partial.get(department, {})
@@ -631,8 +650,31 @@ def level_two_of_chains(
             done[department] = total
         return done
 
+    # The fresh own rows, shaped like what `read` gets from the database.
+    fresh_own: dict[str, dict[int, dict[Any, Any]]] = {
+        "figures": {}, "failures": defaultdict(dict), "steps": defaultdict(dict),
+        "tags": defaultdict(dict),
+    }  # fmt: skip
+    for department in fresh_ids:
+        own_row = fresh.own_row((department, month), 0)
+        if own_row is not None:
+            fresh_own["figures"][department] = {
+                None: {name: own_row[name] for name in _FIGURE_SUMS}
+            }
+    for (department, at, requirement), failed in fresh.own_failures.items():
+        if department in fresh_ids and at == month:
+            fresh_own["failures"][department][requirement] = {"failed": failed}
+    for (department, at, step), counts in fresh.own_steps.items():
+        if department in fresh_ids and at == month:
+            fresh_own["steps"][department][step] = counts
+    for (department, at, tag), count in fresh.own_tags.items():
+        if department in fresh_ids and at == month:
+            fresh_own["tags"][department][tag] = {"detractors": count}
+
     found = LevelTwo()
-    for department, totals in read(DepartmentMonth, None, _FIGURE_SUMS).items():
+    for department, totals in read(
+        DepartmentMonth, None, _FIGURE_SUMS, fresh_own["figures"]
+    ).items():
         if totals:
             found.figures[department] = {**totals[None], "audits": 0}
     audits = DepartmentAudit.objects.filter(
@@ -647,8 +689,10 @@ def level_two_of_chains(
             "audits"
         ]
     targets: tuple[dict[Any, Any], ...] = (found.failures, found.steps, found.tags)
-    for (model, key, fields), found_family in zip(_SUBTREE_FAMILIES, targets, strict=True):
-        for department, totals in read(model, key, fields).items():
+    for (model, key, fields), found_family, family in zip(
+        _SUBTREE_FAMILIES, targets, ("failures", "steps", "tags"), strict=True
+    ):
+        for department, totals in read(model, key, fields, fresh_own[family]).items():
             for other, values in totals.items():
                 found_family[(department, other)] = values if len(fields) > 1 else values[fields[0]]
     return found

@@ -372,16 +372,23 @@ def _recompute(
         employee_ids=requested[BucketKind.EMPLOYEE],
         own_ids=requested[BucketKind.DEPARTMENT_OWN],
     )
-    every_department = (
-        set(Department.objects.values_list("pk", flat=True))
-        if requested[BucketKind.DEPARTMENT] is None
-        else set()
+    employee_ids, own_ids, department_ids = (
+        requested[BucketKind.EMPLOYEE],
+        requested[BucketKind.DEPARTMENT_OWN],
+        requested[BucketKind.DEPARTMENT],
     )
+    if employee_ids is not None and own_ids is not None and department_ids is not None:
+        return _store_some(
+            period.first,
+            found,
+            employees=employee_ids,
+            owns=own_ids,
+            departments=department_ids,
+            read=read,
+            parent_of=parent_of,
+        )
 
     def subjects(kind: str, month: datetime.date, found_keys: set[rollup.Key]) -> set[int]:
-        ids = requested[kind]
-        if ids is not None:
-            return set(ids)
         known = {subject for (k, subject, m) in read if k == kind and m == month}
         return known | {subject for subject, m in found_keys if m == month}
 
@@ -398,12 +405,7 @@ def _recompute(
                 read=read,
             )
         )
-        departments = subjects(BucketKind.DEPARTMENT, month, set()) | every_department
-        outcome.add(
-            _store_level_two(
-                month, departments, parent_of=parent_of, everything=bool(every_department)
-            )
-        )
+        outcome.add(_store_level_two(month))
         if progress is not None:
             progress(month, outcome)
     return outcome
@@ -412,29 +414,167 @@ def _recompute(
 def _claim(
     keys: Sequence[BucketKey], read: dict[BucketKey, tuple[int, bool]]
 ) -> tuple[set[BucketKey], int]:
-    """Lock the buckets; mark fresh those still at the generation read. (claimed, skipped)"""
+    """Lock the buckets; mark fresh those still at the generation read. (claimed, skipped)
+
+    Subtree buckets are always claimed: their figures are read from the stored rows
+    while the lock is held, so they are right whatever their generation was (a change
+    not yet in the first-level rows brings its own recompute of the subtrees after).
+    """
     missing = [key for key in keys if key not in read]
     if missing:
         _ensure_buckets(missing)
-    by_generation: dict[int, list[int]] = defaultdict(list)
+    claimed_pks: list[int] = []
     claimed: set[BucketKey] = set()
     skipped = 0
     for pk, kind, subject, month, generation in _lock(keys):
         # A bucket nobody had marked when the generations were read starts at 0; if a
         # writer created and marked it since, its generation is higher: left to them.
-        if generation == read.get((kind, subject, month), (0, True))[0]:
-            by_generation[generation].append(pk)
+        if (
+            kind == BucketKind.DEPARTMENT
+            or generation == read.get((kind, subject, month), (0, True))[0]
+        ):
+            claimed_pks.append(pk)
             claimed.add((kind, subject, month))
         else:
             skipped += 1
-    now = timezone.now()
-    for generation, pks in by_generation.items():
-        # The rows are locked, so the generation condition holds; it stays as the guard
-        # that states the rule. Buckets already fresh need no write.
-        Bucket.objects.filter(pk__in=pks, generation=generation).filter(STALE_BUCKETS).update(
-            computed_generation=generation, stale_since=None, computed_at=now
-        )
+    # The rows are locked, so their generation cannot move before the commit. Buckets
+    # already fresh need no write.
+    Bucket.objects.filter(STALE_BUCKETS, pk__in=claimed_pks).update(
+        computed_generation=F("generation"), stale_since=None, computed_at=timezone.now()
+    )
     return claimed, skipped
+
+
+def _subjects(claimed: set[BucketKey], kind: str) -> list[int]:
+    return sorted(subject for k, subject, _month in claimed if k == kind)
+
+
+@dataclass
+class _Rows:
+    """Figure rows to store, per table, keyed by their unique fields."""
+
+    figures: dict[tuple[Any, ...], dict[str, int]]
+    audits: dict[tuple[Any, ...], dict[str, int]]
+    failures: dict[tuple[Any, ...], dict[str, int]]
+    steps: dict[tuple[Any, ...], dict[str, int]]
+    tags: dict[tuple[Any, ...], dict[str, int]]
+
+
+def _own_rows(month: datetime.date, found: rollup.LevelOne, own_ids: Sequence[int]) -> _Rows:
+    wanted = set(own_ids)
+    audits = Counter(
+        (subject, m) for subject, m, _audit in found.own_audits if m == month and subject in wanted
+    )
+    figures: dict[tuple[Any, ...], dict[str, int]] = {}
+    for subject in own_ids:
+        row = found.own_row((subject, month), audits.get((subject, month), 0))
+        if row is not None:
+            figures[(subject, month, False)] = row
+    return _Rows(
+        figures=figures,
+        audits={key: {} for key in found.own_audits if key[1] == month and key[0] in wanted},
+        failures={
+            (subject, m, False, requirement): {"failed": failed}
+            for (subject, m, requirement), failed in found.own_failures.items()
+            if m == month and subject in wanted
+        },
+        steps={
+            (subject, m, False, step): counts
+            for (subject, m, step), counts in found.own_steps.items()
+            if m == month and subject in wanted
+        },
+        tags={
+            (subject, m, False, tag): {"detractors": count}
+            for (subject, m, tag), count in found.own_tags.items()
+            if m == month and subject in wanted
+        },
+    )
+
+
+def _subtree_rows(month: datetime.date, found: rollup.LevelTwo, ids: Sequence[int]) -> _Rows:
+    wanted = set(ids)
+    return _Rows(
+        figures={
+            (subject, month, True): values
+            for subject, values in found.figures.items()
+            if subject in wanted
+        },
+        audits={},
+        failures={
+            (subject, month, True, requirement): {"failed": failed}
+            for (subject, requirement), failed in found.failures.items()
+            if subject in wanted
+        },
+        steps={
+            (subject, month, True, step): counts
+            for (subject, step), counts in found.steps.items()
+            if subject in wanted
+        },
+        tags={
+            (subject, month, True, tag): {"detractors": count}
+            for (subject, tag), count in found.tags.items()
+            if subject in wanted
+        },
+    )
+
+
+def _sync_employees(month: datetime.date, found: rollup.LevelOne, employee_ids: list[int]) -> int:
+    if not employee_ids:
+        return 0
+    wanted = set(employee_ids)
+    rows = _sync(
+        EmployeeMonth.objects.filter(month=month, employee_id__in=employee_ids),
+        ["employee_id", "month"],
+        rows={
+            (subject, month): row
+            for subject in employee_ids
+            if (row := found.employee_row((subject, month))) is not None
+        },
+    )
+    return rows + _sync(
+        EmployeeRequirementMonth.objects.filter(month=month, employee_id__in=employee_ids),
+        ["employee_id", "month", "requirement_id"],
+        rows={
+            key: {"failed": failed}
+            for key, failed in found.employee_failures.items()
+            if key[1] == month and key[0] in wanted
+        },
+    )
+
+
+# The department tables keyed like _Rows (DepartmentAudit aside): (model, its unique
+# fields, the _Rows attribute).
+_DEPARTMENT_TABLES: tuple[tuple[Any, list[str], str], ...] = (
+    (DepartmentMonth, ["department_id", "month", "subtree"], "figures"),
+    (
+        DepartmentRequirementMonth,
+        ["department_id", "month", "subtree", "requirement_id"],
+        "failures",
+    ),
+    (DepartmentStepMonth, ["department_id", "month", "subtree", "step_id"], "steps"),
+    (DepartmentTagMonth, ["department_id", "month", "subtree", "tag_id"], "tags"),
+)
+
+
+def _sync_departments(
+    month: datetime.date, *, own_ids: list[int], own: _Rows, subtree_ids: list[int], subtree: _Rows
+) -> int:
+    """Store the own rows of `own_ids` and the subtree rows of `subtree_ids`: one read
+    and at most one write per table."""
+    if not own_ids and not subtree_ids:
+        return 0
+    which = Q(subtree=False, department_id__in=own_ids) | Q(
+        subtree=True, department_id__in=subtree_ids
+    )
+    rows = 0
+    for model, key_fields, attribute in _DEPARTMENT_TABLES:
+        rows += _sync(
+            model.objects.filter(which, month=month),
+            key_fields,
+            rows={**getattr(own, attribute), **getattr(subtree, attribute)},
+            constants=("month",),
+        )
+    return rows
 
 
 @transaction.atomic
@@ -446,6 +586,7 @@ def _store_level_one(
     owns: set[int],
     read: dict[BucketKey, tuple[int, bool]],
 ) -> RecomputeOutcome:
+    """The full recompute's first level of one month (every subject)."""
     keys = sorted(
         [(BucketKind.EMPLOYEE.value, subject, month) for subject in employees]
         + [(BucketKind.DEPARTMENT_OWN.value, subject, month) for subject in owns]
@@ -453,161 +594,102 @@ def _store_level_one(
     if not keys:
         return RecomputeOutcome()
     claimed, skipped = _claim(keys, read)
-    employee_ids = sorted(s for k, s, _m in claimed if k == BucketKind.EMPLOYEE)
-    own_ids = sorted(s for k, s, _m in claimed if k == BucketKind.DEPARTMENT_OWN)
-    rows = 0
-    if employee_ids:
-        wanted = set(employee_ids)
-        employee_rows = {
-            (subject, month): row
-            for subject in employee_ids
-            if (row := found.employee_row((subject, month))) is not None
-        }
-        rows += _sync(
-            EmployeeMonth.objects.filter(month=month, employee_id__in=employee_ids),
-            ["employee_id", "month"],
-            rows=employee_rows,
-        )
-        rows += _sync(
-            EmployeeRequirementMonth.objects.filter(month=month, employee_id__in=employee_ids),
-            ["employee_id", "month", "requirement_id"],
-            rows={
-                key: {"failed": failed}
-                for key, failed in found.employee_failures.items()
-                if key[1] == month and key[0] in wanted
-            },
-        )
-    if own_ids:
-        wanted = set(own_ids)
-        audits = Counter(
-            (subject, m)
-            for subject, m, _audit in found.own_audits
-            if m == month and subject in wanted
-        )
-        own_rows: dict[tuple[Any, ...], dict[str, int]] = {}
-        for subject in own_ids:
-            row = found.own_row((subject, month), audits.get((subject, month), 0))
-            if row is not None:
-                own_rows[(subject, month, False)] = row
-        scope = {"month": month, "department_id__in": own_ids}
-        rows += _sync(
-            DepartmentMonth.objects.filter(subtree=False, **scope),
-            ["department_id", "month", "subtree"],
-            rows=own_rows,
-        )
-        rows += _sync(
-            DepartmentAudit.objects.filter(**scope),
-            ["department_id", "month", "audit_id"],
-            rows={key: {} for key in found.own_audits if key[1] == month and key[0] in wanted},
-        )
-        rows += _sync(
-            DepartmentRequirementMonth.objects.filter(subtree=False, **scope),
-            ["department_id", "month", "subtree", "requirement_id"],
-            rows={
-                (subject, m, False, requirement): {"failed": failed}
-                for (subject, m, requirement), failed in found.own_failures.items()
-                if m == month and subject in wanted
-            },
-        )
-        rows += _sync(
-            DepartmentStepMonth.objects.filter(subtree=False, **scope),
-            ["department_id", "month", "subtree", "step_id"],
-            rows={
-                (subject, m, False, step): counts
-                for (subject, m, step), counts in found.own_steps.items()
-                if m == month and subject in wanted
-            },
-        )
-        rows += _sync(
-            DepartmentTagMonth.objects.filter(subtree=False, **scope),
-            ["department_id", "month", "subtree", "tag_id"],
-            rows={
-                (subject, m, False, tag): {"detractors": count}
-                for (subject, m, tag), count in found.own_tags.items()
-                if m == month and subject in wanted
-            },
-        )
+    rows = _sync_employees(month, found, _subjects(claimed, BucketKind.EMPLOYEE))
+    own_ids = _subjects(claimed, BucketKind.DEPARTMENT_OWN)
+    own = _own_rows(month, found, own_ids)
+    rows += _sync(
+        DepartmentAudit.objects.filter(month=month, department_id__in=own_ids),
+        ["department_id", "month", "audit_id"],
+        rows=own.audits,
+    )
+    rows += _sync_departments(
+        month,
+        own_ids=own_ids,
+        own=own,
+        subtree_ids=[],
+        subtree=_subtree_rows(month, rollup.LevelTwo(), []),
+    )
     return RecomputeOutcome(written=len(claimed), skipped=skipped, rows=rows)
 
 
 @transaction.atomic
-def _store_level_two(
-    month: datetime.date,
-    departments: set[int],
-    *,
-    parent_of: dict[int, int | None],
-    everything: bool = False,
-) -> RecomputeOutcome:
-    """Subtree figures from the stored own rows, read while the buckets are locked.
-
-    Everything: one pass over every own row of the month. Otherwise the departments
-    and every department above them (a subtree figure counts in its parent's), from
-    their own rows and their other children's stored subtree rows.
-    """
-    if not everything:
-        departments = set(departments)
-        for department in list(departments):
-            parent = parent_of.get(department)
-            while parent is not None and parent not in departments:
-                departments.add(parent)
-                parent = parent_of.get(parent)
-    keys = sorted((BucketKind.DEPARTMENT.value, subject, month) for subject in departments)
+def _store_level_two(month: datetime.date) -> RecomputeOutcome:
+    """The full recompute's subtree figures of one month, every department, from the
+    stored own rows (one pass over them), read while the buckets are locked."""
+    keys = sorted(
+        (BucketKind.DEPARTMENT.value, subject, month)
+        for subject in Department.objects.values_list("pk", flat=True)
+    )
     if not keys:
         return RecomputeOutcome()
-    _ensure_buckets(keys)
-    locked = _lock(keys)
-    ids = sorted(departments)
-    found = (
-        rollup.level_two(month, None)
-        if everything
-        else rollup.level_two_of_chains(month, departments, parent_of)
+    claimed, _skipped = _claim(keys, {})
+    ids = _subjects(claimed, BucketKind.DEPARTMENT)
+    subtree = _subtree_rows(month, rollup.level_two(month, None), ids)
+    rows = _sync_departments(
+        month,
+        own_ids=[],
+        own=_own_rows(month, rollup.LevelOne(), []),
+        subtree_ids=ids,
+        subtree=subtree,
     )
-    wanted = set(ids)
-    scope = {"month": month, "department_id__in": ids}
-    rows = _sync(
-        DepartmentMonth.objects.filter(subtree=True, **scope),
-        ["department_id", "month", "subtree"],
-        rows={
-            (subject, month, True): values
-            for subject, values in found.figures.items()
-            if subject in wanted
-        },
-    )
-    rows += _sync(
-        DepartmentRequirementMonth.objects.filter(subtree=True, **scope),
-        ["department_id", "month", "subtree", "requirement_id"],
-        rows={
-            (subject, month, True, requirement): {"failed": failed}
-            for (subject, requirement), failed in found.failures.items()
-            if subject in wanted
-        },
-    )
-    rows += _sync(
-        DepartmentStepMonth.objects.filter(subtree=True, **scope),
-        ["department_id", "month", "subtree", "step_id"],
-        rows={
-            (subject, month, True, step): counts
-            for (subject, step), counts in found.steps.items()
-            if subject in wanted
-        },
-    )
-    rows += _sync(
-        DepartmentTagMonth.objects.filter(subtree=True, **scope),
-        ["department_id", "month", "subtree", "tag_id"],
-        rows={
-            (subject, month, True, tag): {"detractors": count}
-            for (subject, tag), count in found.tags.items()
-            if subject in wanted
-        },
-    )
-    Bucket.objects.filter(STALE_BUCKETS, pk__in=[row[0] for row in locked]).update(
-        computed_generation=F("generation"), stale_since=None, computed_at=timezone.now()
-    )
-    return RecomputeOutcome(written=len(locked), rows=rows)
+    return RecomputeOutcome(written=len(claimed), rows=rows)
 
 
-# Key fields every row of a scope shares (the scope filters on them): not read back.
-_SCOPE_CONSTANTS = ("month", "subtree")
+def _with_ancestors(departments: Iterable[int], parent_of: dict[int, int | None]) -> set[int]:
+    found = set(departments)
+    for department in list(found):
+        parent = parent_of.get(department)
+        while parent is not None and parent not in found:
+            found.add(parent)
+            parent = parent_of.get(parent)
+    return found
+
+
+@transaction.atomic
+def _store_some(
+    month: datetime.date,
+    found: rollup.LevelOne,
+    *,
+    employees: Sequence[int],
+    owns: Sequence[int],
+    departments: Sequence[int],
+    read: dict[BucketKey, tuple[int, bool]],
+    parent_of: dict[int, int | None],
+) -> RecomputeOutcome:
+    """The incremental recompute's store, in one transaction: the buckets locked in
+    the global order, the first-level rows of those still at the generation read, and
+    the subtree figures of the departments with every department above them (a
+    subtree figure counts in its parent's), from the fresh own rows, the other stored
+    own rows and the children's stored subtree rows."""
+    subtree_ids = sorted(_with_ancestors(departments, parent_of))
+    keys = sorted(
+        [(BucketKind.EMPLOYEE.value, subject, month) for subject in employees]
+        + [(BucketKind.DEPARTMENT_OWN.value, subject, month) for subject in owns]
+        + [(BucketKind.DEPARTMENT.value, subject, month) for subject in subtree_ids]
+    )
+    if not keys:
+        return RecomputeOutcome()
+    claimed, skipped = _claim(keys, read)
+    rows = _sync_employees(month, found, _subjects(claimed, BucketKind.EMPLOYEE))
+    own_ids = _subjects(claimed, BucketKind.DEPARTMENT_OWN)
+    own = _own_rows(month, found, own_ids)
+    rows += _sync(
+        DepartmentAudit.objects.filter(month=month, department_id__in=own_ids),
+        ["department_id", "month", "audit_id"],
+        rows=own.audits,
+    )
+    # After DepartmentAudit is stored: the subtrees' audits are counted from it.
+    level_two = rollup.level_two_of_chains(
+        month, set(subtree_ids), parent_of, fresh=found, fresh_ids=set(own_ids)
+    )
+    rows += _sync_departments(
+        month,
+        own_ids=own_ids,
+        own=own,
+        subtree_ids=subtree_ids,
+        subtree=_subtree_rows(month, level_two, subtree_ids),
+    )
+    return RecomputeOutcome(written=len(claimed), skipped=skipped, rows=rows)
 
 
 def _sync(
@@ -615,13 +697,15 @@ def _sync(
     key_fields: list[str],
     *,
     rows: dict[tuple[Any, ...], dict[str, int]],
+    constants: Sequence[str] = ("month", "subtree"),
 ) -> int:
     """Make the rows in `scope` exactly `rows` ({key: values}): upsert the new and the
     changed ones, delete the ones no longer there, leave the equal ones alone.
-    Returns how many rows were written or deleted."""
+    `constants`: key fields every row of the scope shares (it filters on them), not
+    read back. Returns how many rows were written or deleted."""
     model = scope.model
     value_fields = sorted({name for values in rows.values() for name in values})
-    varying = [index for index, name in enumerate(key_fields) if name not in _SCOPE_CONSTANTS]
+    varying = [index for index, name in enumerate(key_fields) if name not in constants]
     read_keys = [key_fields[index] for index in varying]
     width = len(read_keys)
     existing: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
