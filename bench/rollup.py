@@ -549,9 +549,12 @@ def one_new_audit(data: dict[str, Any], rng: random.Random) -> Audit:
         AuditItem.objects.bulk_create(
             [
                 AuditItem(
-                    audit=audit, audit_step=audit_step, requirement_id=pk, order=index,
+                    audit=audit,
+                    audit_step=audit_step,
+                    requirement_id=pk,
+                    order=index,
                     answer=answer,
-                )  # fmt: skip
+                )
                 for index, ((pk, _weight, _critical), answer) in enumerate(
                     zip(checked, answers, strict=True)
                 )
