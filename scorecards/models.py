@@ -307,7 +307,7 @@ class DepartmentAudit(models.Model):
 class DepartmentLineage(models.Model):
     """One (department, ancestor) pair of the tree, the department itself included.
 
-    Derived from Department.path (the materialized path) before every recompute, so
+    Derived from Department.path (the materialized path) before every full recompute, so
     the subtree rollup is a plain join and GROUP BY ancestor.
     """
 

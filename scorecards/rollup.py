@@ -306,39 +306,34 @@ def _failures(period: Period, audits: tuple[int, int] | None, found: LevelOne) -
         found.own_failures[key3] = found.own_failures.get(key3, 0) + failed
 
 
-def _employee_responses(
-    period: Period, ids: Ids, found: LevelOne, *, month: datetime.date | None = None
-) -> None:
-    responses = _responses(period).filter(employee__isnull=False)
-    if ids is not None:
-        responses = responses.filter(employee_id__in=ids)
+def _employee_responses(period: Period, found: LevelOne) -> None:
     found.employee_nps = _keyed(
-        _by_month(responses, "submitted_at", month, subject=F("employee_id"))
+        _responses(period)
+        .filter(employee__isnull=False)
+        .values(subject=F("employee_id"), month=_month("submitted_at"))
         .annotate(**_nps_counts())
         .order_by(),
         NPS_FIELDS,
     )
 
 
-def _own_responses(
-    period: Period, ids: Ids, found: LevelOne, *, month: datetime.date | None = None
-) -> None:
-    responses = _responses(period)
+def _detractor_tags(period: Period) -> QuerySet[ResponseTag]:
     start, end = period.bounds()
     low, high = nps_scoring.score_range(nps_scoring.DETRACTOR)
-    tags = ResponseTag.objects.filter(
+    return ResponseTag.objects.filter(
         response__submitted_at__gte=start,
         response__submitted_at__lt=end,
         response__score__gte=low,
         response__score__lte=high,
     )
-    if ids is not None:
-        responses = responses.filter(department_id__in=ids)
-        tags = tags.filter(response__department_id__in=ids)
+
+
+def _own_responses(period: Period, found: LevelOne) -> None:
     # One pass per department, month and step (none included): the steps' figures, and
     # their sums for the department.
     per_step: QuerySet[Any] = (
-        _by_month(responses, "submitted_at", month, "step_id", subject=F("department_id"))
+        _responses(period)
+        .values("step_id", subject=F("department_id"), month=_month("submitted_at"))
         .annotate(**_nps_counts())
         .order_by()
     )
@@ -349,23 +344,13 @@ def _own_responses(
             found.own_steps[(row["subject"], row["month"], row["step_id"])] = counts
     found.own_tags = {
         (row["subject"], row["month"], row["tag_id"]): row["detractors"]
-        for row in _by_month(
-            tags, "response__submitted_at", month, "tag_id", subject=F("response__department_id")
+        for row in _detractor_tags(period)
+        .values(
+            "tag_id", subject=F("response__department_id"), month=_month("response__submitted_at")
         )
         .annotate(detractors=Count("pk"))
         .order_by()
     }
-
-
-def _by_month(
-    queryset: QuerySet[Any], field_name: str, month: datetime.date | None, *names: str, **named: Any
-) -> QuerySet[Any]:
-    """GROUP BY the names and the month of `field_name`; with `month` (a period of one
-    month) the month is that one, and is not computed per row."""
-    if month is None:
-        return queryset.values(*names, **named, month=_month(field_name))
-    # A constant is left out of the GROUP BY.
-    return queryset.values(*names, **named, month=Value(month, output_field=DateField()))
 
 
 # Level one for some buckets of one month (the incremental recompute) ---------------------------
@@ -465,6 +450,43 @@ def _some_level_one(
                     failures[key3] = failures.get(key3, 0) + failed
 
 
+def _some_responses(
+    month: datetime.date, employee_ids: Sequence[int], own_ids: Sequence[int], found: LevelOne
+) -> None:
+    """The NPS of some employees and departments for one month: one pass over the
+    responses naming the employees or recorded on the departments (per employee,
+    department and step, summed here for each), and one over the detractors' tags."""
+    employees, departments = set(employee_ids), set(own_ids)
+    period = Period.of(month)
+    for employee_chunk, department_chunk in _paired_chunks(sorted(employees), sorted(departments)):
+        rows = (
+            _responses(period)
+            .filter(Q(employee_id__in=employee_chunk) | Q(department_id__in=department_chunk))
+            .values("employee_id", "department_id", "step_id")
+            .annotate(**_nps_counts())
+            .values_list("employee_id", "department_id", "step_id", *NPS_FIELDS)
+            .order_by()
+        )
+        for employee, department, step, *numbers in rows:
+            counts = dict(zip(NPS_FIELDS, numbers, strict=True))
+            if employee in employees and employee in employee_chunk:
+                _add(found.employee_nps, (employee, month), counts)
+            if department in departments and department in department_chunk:
+                _add(found.own_nps, (department, month), counts)
+                if step is not None:
+                    _add(found.own_steps, (department, month, step), counts)
+    for chunk in _chunks(sorted(departments)):
+        for department, tag, detractors in (
+            _detractor_tags(period)
+            .filter(response__department_id__in=chunk)
+            .values("tag_id", department=F("response__department_id"))
+            .annotate(detractors=Count("pk"))
+            .values_list("department", "tag_id", "detractors")
+            .order_by()
+        ):
+            found.own_tags[(department, month, tag)] = detractors
+
+
 def _paired_chunks(
     first: Sequence[int], second: Sequence[int]
 ) -> Iterable[tuple[list[int], list[int]]]:
@@ -485,8 +507,8 @@ def level_one(period: Period, *, employee_ids: Ids, own_ids: Ids) -> LevelOne:
         _employee_steps(period, audits, found)
         _own_steps(period, audits, found)
         _failures(period, audits, found)
-        _employee_responses(period, None, found)
-        _own_responses(period, None, found)
+        _employee_responses(period, found)
+        _own_responses(period, found)
         return found
     if employee_ids is None or own_ids is None or period.first != period.last:
         raise ValueError("Some buckets are recomputed one month at a time, every kind listed.")
@@ -495,10 +517,8 @@ def level_one(period: Period, *, employee_ids: Ids, own_ids: Ids) -> LevelOne:
     if audits is not None and (employee_ids or own_ids):
         _some_level_one(month, audits, employee_ids, own_ids, found)
     # Responses count whether or not the month has a final audit.
-    if employee_ids:
-        _employee_responses(period, employee_ids, found, month=month)
-    if own_ids:
-        _own_responses(period, own_ids, found, month=month)
+    if employee_ids or own_ids:
+        _some_responses(month, employee_ids, own_ids, found)
     return found
 
 
@@ -601,7 +621,8 @@ def level_two_of_chains(
     subtree row is right: whoever rewrites a department's subtree rewrites every
     department above it too); here the children inside `ids` are added, from the
     deepest department up. A few rows per family instead of every own row below the
-    top of the tree. Audits are counted distinct over DepartmentAudit, as in level_two.
+    top of the tree. Audits are counted distinct over the DepartmentAudit rows of each
+    department's subtree (stored by then, fresh ones included).
 
     `fresh` holds first-level figures just computed for `fresh_ids` and not stored yet:
     they stand in for those departments' stored own rows.
@@ -677,17 +698,36 @@ def level_two_of_chains(
     ).items():
         if totals:
             found.figures[department] = {**totals[None], "audits": 0}
-    audits = DepartmentAudit.objects.filter(
-        month=month, department__lineage__ancestor_id__in=sorted(ids)
+    if not ids:
+        return found
+    # One pass over the month's DepartmentAudit rows below the top of the chains, each
+    # department's distinct audits counted over its own subtree.
+    below: dict[int, list[int]] = {department: [] for department in ids}
+    for department in parent_of:
+        ancestor: int | None = department
+        while ancestor is not None:
+            if ancestor in below:
+                below[ancestor].append(department)
+            ancestor = parent_of.get(ancestor)
+    everything = set(parent_of)
+    counts = DepartmentAudit.objects.filter(
+        month=month, department_id__in=sorted(set().union(*below.values()))
+    ).aggregate(
+        **{
+            f"d{department}": Count(
+                "audit_id",
+                distinct=True,
+                # The whole tree needs no condition.
+                filter=None if set(departments) >= everything else Q(department_id__in=departments),
+            )
+            for department, departments in below.items()
+        }
     )
-    for row in (
-        audits.values(subject=F("department__lineage__ancestor_id"))
-        .annotate(audits=Count("audit_id", distinct=True))
-        .order_by()
-    ):
-        found.figures.setdefault(row["subject"], dict.fromkeys(_FIGURE_SUMS, 0))["audits"] = row[
-            "audits"
-        ]
+    for department in ids:
+        if counts[f"d{department}"]:
+            found.figures.setdefault(department, dict.fromkeys(_FIGURE_SUMS, 0))["audits"] = counts[
+                f"d{department}"
+            ]
     targets: tuple[dict[Any, Any], ...] = (found.failures, found.steps, found.tags)
     for (model, key, fields), found_family, family in zip(
         _SUBTREE_FAMILIES, targets, ("failures", "steps", "tags"), strict=True

@@ -93,24 +93,31 @@ def stale_after() -> datetime.timedelta:
 # The department tree, as rows the rollup can join -----------------------------------------
 
 
-def lineage_refresh() -> dict[int, int | None]:
-    """Bring DepartmentLineage in line with Department.path; return {department: parent}
-    as the paths say (the tree the subtree figures follow).
-
-    Two small reads when nothing moved, which is nearly always.
-    """
-    wanted: set[tuple[int, int, int]] = set()
+def department_parents() -> dict[int, int | None]:
+    """{department: parent} as Department.path says (the tree the subtree figures
+    follow); a department whose path is not written yet is left out."""
     parent_of: dict[int, int | None] = {}
     for department_id, path in Department.objects.values_list("pk", "path"):
         ancestors = [int(part) for part in path.split("/") if part]
-        if not ancestors or ancestors[-1] != department_id:
-            continue  # a department whose path is not written yet
-        parent_of[department_id] = ancestors[-2] if len(ancestors) > 1 else None
-        for depth, ancestor_id in enumerate(reversed(ancestors)):
-            wanted.add((department_id, ancestor_id, depth))
+        if ancestors and ancestors[-1] == department_id:
+            parent_of[department_id] = ancestors[-2] if len(ancestors) > 1 else None
+    return parent_of
+
+
+def lineage_refresh(parent_of: dict[int, int | None]) -> bool:
+    """Bring DepartmentLineage (what the full recompute joins) in line with the tree;
+    True when it changed. One small read when nothing moved, which is nearly always."""
+    wanted: set[tuple[int, int, int]] = set()
+    for department_id in parent_of:
+        ancestor: int | None = department_id
+        depth = 0
+        while ancestor is not None:
+            wanted.add((department_id, ancestor, depth))
+            ancestor = parent_of.get(ancestor)
+            depth += 1
     existing = set(DepartmentLineage.objects.values_list("department_id", "ancestor_id", "depth"))
     if wanted == existing:
-        return parent_of
+        return False
     with transaction.atomic():
         gone = existing - wanted
         if gone:
@@ -126,7 +133,7 @@ def lineage_refresh() -> dict[int, int | None]:
             batch_size=BATCH_SIZE,
             ignore_conflicts=True,
         )
-    return parent_of
+    return True
 
 
 def _ancestors(paths: Iterable[str]) -> set[int]:
@@ -354,7 +361,7 @@ def _recompute(
     only_stale: bool,
     progress: Callable[[datetime.date, RecomputeOutcome], None] | None = None,
 ) -> RecomputeOutcome:
-    parent_of = lineage_refresh()
+    parent_of = department_parents()
     months = period.months()
     read = _read_generations(months, requested)
     if only_stale and all(ids is not None for ids in requested.values()):
@@ -387,6 +394,8 @@ def _recompute(
             read=read,
             parent_of=parent_of,
         )
+
+    lineage_refresh(parent_of)
 
     def subjects(kind: str, month: datetime.date, found_keys: set[rollup.Key]) -> set[int]:
         known = {subject for (k, subject, m) in read if k == kind and m == month}
