@@ -34,7 +34,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, DateField, F, Max, Min, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 
 from audits.models import Answer, Audit, AuditItem, AuditStatus, AuditStep
@@ -124,7 +136,9 @@ def audit_id_range(period: Period, *, by_visit: bool = False) -> tuple[int, int]
     start, end = period.bounds()
     # `by_visit` (a month or a few of many): found through the (status, visit) index.
     # A bare MIN(id) is planned as a walk of the primary key from the oldest audit,
-    # which reads every audit before the period; "+ 0" keeps the planner off it.
+    # which reads every audit before the period; "+ 0" keeps the planner off it. The
+    # bounds are sent as numbers, not as a subquery: the planner picks the index by
+    # them.
     pk = F("pk") + Value(0) if by_visit else F("pk")
     bounds = Audit.objects.filter(
         status=AuditStatus.FINAL, visited_at__gte=start, visited_at__lt=end
@@ -383,12 +397,14 @@ def _some_level_one(
     # {step: its answers "no"}: only steps with a failure have failures to count.
     failed_in: dict[int, int] = {}
     employee_audits: dict[int, set[int]] = defaultdict(set)
+    # The month's audit ids bound the (employee, audit) and (department, audit) indexes.
+    low, high = audits
     for employee_chunk, department_chunk in _paired_chunks(sorted(employees), sorted(departments)):
         rows = (
             AuditStep.objects.filter(
                 Q(employee_id__in=employee_chunk) | Q(department_id__in=department_chunk),
-                audit_id__gte=audits[0],
-                audit_id__lte=audits[1],
+                audit_id__gte=low,
+                audit_id__lte=high,
                 audit__status=AuditStatus.FINAL,
                 audit__visited_at__gte=start,
                 audit__visited_at__lt=end,
@@ -429,12 +445,7 @@ def _some_level_one(
         # Steps of final audits in the month: their "no" answers are found by the index
         # on their step, with no join with the audits.
         for step, requirement, failed in (
-            AuditItem.objects.filter(
-                audit_step_id__in=chunk,
-                audit_id__gte=audits[0],
-                audit_id__lte=audits[1],
-                answer=Answer.NO,
-            )
+            AuditItem.objects.filter(audit_step_id__in=chunk, answer=Answer.NO)
             .values("audit_step_id", "requirement_id")
             .annotate(failed=Count("pk"))
             .values_list("audit_step_id", "requirement_id", "failed")
@@ -512,13 +523,12 @@ def level_one(period: Period, *, employee_ids: Ids, own_ids: Ids) -> LevelOne:
         return found
     if employee_ids is None or own_ids is None or period.first != period.last:
         raise ValueError("Some buckets are recomputed one month at a time, every kind listed.")
-    month = period.first
-    audits = audit_id_range(period, by_visit=True)
-    if audits is not None and (employee_ids or own_ids):
-        _some_level_one(month, audits, employee_ids, own_ids, found)
-    # Responses count whether or not the month has a final audit.
     if employee_ids or own_ids:
-        _some_responses(month, employee_ids, own_ids, found)
+        audits = audit_id_range(period, by_visit=True)
+        if audits is not None:
+            _some_level_one(period.first, audits, employee_ids, own_ids, found)
+        # Responses count whether or not the month has a final audit.
+        _some_responses(period.first, employee_ids, own_ids, found)
     return found
 
 
