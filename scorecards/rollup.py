@@ -32,7 +32,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import (
     Case,
@@ -542,6 +542,11 @@ class LevelTwo:
     failures: dict[tuple[int, int], int] = field(default_factory=dict)
     steps: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict)
     tags: dict[tuple[int, int], int] = field(default_factory=dict)
+    # Rows read on the way that the store compares with, per family ("figures",
+    # "steps", "tags"): {(department, subtree[, step or tag]): (pk, values)}.
+    stored: dict[str, dict[tuple[Any, ...], tuple[int, dict[str, int]]]] = field(
+        default_factory=dict
+    )
 
 
 def _below(queryset: QuerySet[Any], ids: Ids) -> QuerySet[Any]:
@@ -597,14 +602,34 @@ def level_two(month: datetime.date, ids: Ids) -> LevelTwo:
 
 # Level two for a few chains: from the children's stored subtree rows -------------------------
 
-# The subtree families other than the figures: (model, the key beside the department,
-# the summed fields).
-_SUBTREE_FAMILIES: tuple[tuple[Any, str, tuple[str, ...]], ...] = (
-    (DepartmentRequirementMonth, "requirement_id", ("failed",)),
-    (DepartmentStepMonth, "step_id", NPS_FIELDS),
-    (DepartmentTagMonth, "tag_id", ("detractors",)),
-)
 _FIGURE_SUMS = (*STEP_FIELDS, *NPS_FIELDS)
+
+
+@dataclass(frozen=True)
+class _Family:
+    """A table of department figures as level_two_of_chains reads it."""
+
+    model: Any
+    # The key beside the department and month (None: one row per department).
+    key: str | None
+    # What adds up from the children.
+    summed: tuple[str, ...]
+    # Every value the store compares (the sums, and what is not summed).
+    values: tuple[str, ...]
+    # Read whole, to be summed here and compared by the store in one read; otherwise
+    # summed by the database, the store reading its own rows (one row per
+    # requirement ever failed below would be too many to bring over).
+    whole: bool
+
+
+_FAMILIES = {
+    "figures": _Family(DepartmentMonth, None, _FIGURE_SUMS, FIGURE_FIELDS, whole=True),
+    "failures": _Family(
+        DepartmentRequirementMonth, "requirement_id", ("failed",), ("failed",), whole=False
+    ),
+    "steps": _Family(DepartmentStepMonth, "step_id", NPS_FIELDS, NPS_FIELDS, whole=True),
+    "tags": _Family(DepartmentTagMonth, "tag_id", ("detractors",), ("detractors",), whole=True),
+}
 
 
 def _depth(department: int, parent_of: dict[int, int | None]) -> int:
@@ -614,6 +639,29 @@ def _depth(department: int, parent_of: dict[int, int | None]) -> int:
         depth += 1
         parent = parent_of.get(parent)
     return depth
+
+
+def _fresh_own(
+    fresh: LevelOne, fresh_ids: set[int], month: datetime.date
+) -> dict[str, dict[int, dict[Any, dict[str, int]]]]:
+    """Fresh first-level figures per family, shaped {department: {key: values}}."""
+    found: dict[str, dict[int, dict[Any, dict[str, int]]]] = {
+        name: defaultdict(dict) for name in _FAMILIES
+    }
+    for department in fresh_ids:
+        own_row = fresh.own_row((department, month), 0)
+        if own_row is not None:
+            found["figures"][department][None] = {name: own_row[name] for name in _FIGURE_SUMS}
+    for (department, at, requirement), failed in fresh.own_failures.items():
+        if department in fresh_ids and at == month:
+            found["failures"][department][requirement] = {"failed": failed}
+    for (department, at, step), counts in fresh.own_steps.items():
+        if department in fresh_ids and at == month:
+            found["steps"][department][step] = counts
+    for (department, at, tag), count in fresh.own_tags.items():
+        if department in fresh_ids and at == month:
+            found["tags"][department][tag] = {"detractors": count}
+    return found
 
 
 def level_two_of_chains(
@@ -626,92 +674,103 @@ def level_two_of_chains(
 ) -> LevelTwo:
     """Subtree figures of `ids` for a month, `ids` holding every ancestor of each of them.
 
-    subtree(d) = own(d) + the subtrees of d's children. The database sums, for each d,
-    its own rows and the stored subtree rows of its children outside `ids` (a stored
-    subtree row is right: whoever rewrites a department's subtree rewrites every
-    department above it too); here the children inside `ids` are added, from the
-    deepest department up. A few rows per family instead of every own row below the
-    top of the tree. Audits are counted distinct over the DepartmentAudit rows of each
-    department's subtree (stored by then, fresh ones included).
+    subtree(d) = own(d) + the subtrees of d's children, worked out from the deepest
+    department up: a child in `ids` is the one just worked out, any other child's
+    subtree is its stored row (right, since whoever rewrites a department's subtree
+    rewrites every department above it too). A few rows per family instead of every
+    own row below the top of the tree. Audits are counted distinct over the
+    DepartmentAudit rows of each department's subtree (stored by then, fresh ones
+    included).
 
     `fresh` holds first-level figures just computed for `fresh_ids` and not stored yet:
-    they stand in for those departments' stored own rows.
+    they stand in for those departments' stored own rows. The stored rows the caller
+    replaces (the own rows of `fresh_ids`, the subtree rows of `ids`) come back in
+    `stored` for the families read whole.
     """
-    fresh = fresh or LevelOne()
+    found = LevelTwo()
+    if not ids:
+        return found
     fresh_ids = (fresh_ids or set()) & ids
+    fresh_own = _fresh_own(fresh or LevelOne(), fresh_ids, month)
     children: dict[int, list[int]] = defaultdict(list)
     for department, parent in parent_of.items():
         if parent is not None and parent in ids:
             children[parent].append(department)
-    outside = sorted({child for kids in children.values() for child in kids} - ids)
-    which = Q(subtree=False, department_id__in=sorted(ids - fresh_ids))
-    if outside:
-        which |= Q(subtree=True, department_id__in=outside)
-    # An own row counts for its department, a child's subtree row for the parent.
-    target = Case(When(subtree=True, then=F("department__parent_id")), default=F("department_id"))
+    outside = {child for kids in children.values() for child in kids} - ids
     bottom_up = sorted(ids, key=lambda department: _depth(department, parent_of), reverse=True)
+    # Own rows count for their department, stored subtree rows of children outside
+    # `ids` for the parent.
+    summed_by_database = Q(subtree=False, department_id__in=sorted(ids - fresh_ids))
+    if outside:
+        summed_by_database |= Q(subtree=True, department_id__in=sorted(outside))
+    target = Case(When(subtree=True, then=F("department__parent_id")), default=F("department_id"))
+    read_whole = Q(subtree=False, department_id__in=sorted(ids)) | Q(
+        subtree=True, department_id__in=sorted(outside | ids)
+    )
 
-    def read(
-        model: Any, key: str | None, fields: Sequence[str], own: dict[int, dict[Any, Any]]
-    ) -> dict[int, dict[Any, Any]]:
+    def totals(name: str, family: _Family) -> dict[int, dict[Any, dict[str, int]]]:
         partial: dict[int, dict[Any, dict[str, int]]] = defaultdict(dict)
-        for department, values in own.items():
-            for other, counts in values.items():
-                _add(partial[department], other, counts)
-        names = [key] if key else []
-        rows = (
-            model.objects.filter(which, month=month)
-            .values(*names, target=target)
-            .annotate(**{name: Sum(name) for name in fields})
-            .order_by()
-        )
-        for row in rows:
-            _add(
-                partial[row["target"]],
-                row[key] if key else None,
-                {name: row[name] for name in fields},
-            )
+        for department, fresh_rows in fresh_own[name].items():
+            for key, counts in fresh_rows.items():
+                _add(partial[department], key, counts)
+        keys = [family.key] if family.key else []
+        if family.whole:
+            stored = found.stored.setdefault(name, {})
+            for pk, department, subtree, *rest in (
+                family.model.objects.filter(read_whole, month=month)
+                .values_list("pk", "department_id", "subtree", *keys, *family.values)
+                .order_by()
+            ):
+                key = rest[0] if family.key else None
+                values: dict[str, int] = dict(zip(family.values, rest[len(keys) :], strict=True))
+                summed = {field: values[field] for field in family.summed}
+                if department in ids and (subtree or department in fresh_ids):
+                    # The caller rewrites these rows; compared, not summed.
+                    short = (department, subtree, key) if family.key else (department, subtree)
+                    stored[short] = (pk, values)
+                elif subtree:
+                    _add(partial[cast(int, parent_of[department])], key, summed)
+                else:
+                    _add(partial[department], key, summed)
+        else:
+            for row in (
+                family.model.objects.filter(summed_by_database, month=month)
+                .values(*keys, target=target)
+                .annotate(**{field: Sum(field) for field in family.summed})
+                .order_by()
+            ):
+                sums = {field: row[field] for field in family.summed}
+                _add(partial[row["target"]], row[family.key] if family.key else None, sums)
         done: dict[int, dict[Any, dict[str, int]]] = {}
         for department in bottom_up:
             total = partial.get(department, {})
             for child in children.get(department, ()):
-                if child in done:
-                    for other, values in done[child].items():
-                        _add(total, other, values)
+                for key, child_sums in done.get(child, {}).items():
+                    _add(total, key, child_sums)
             done[department] = total
         return done
 
-    # The fresh own rows, shaped like what `read` gets from the database.
-    fresh_own: dict[str, dict[int, dict[Any, Any]]] = {
-        "figures": {}, "failures": defaultdict(dict), "steps": defaultdict(dict),
-        "tags": defaultdict(dict),
-    }  # fmt: skip
-    for department in fresh_ids:
-        own_row = fresh.own_row((department, month), 0)
-        if own_row is not None:
-            fresh_own["figures"][department] = {
-                None: {name: own_row[name] for name in _FIGURE_SUMS}
-            }
-    for (department, at, requirement), failed in fresh.own_failures.items():
-        if department in fresh_ids and at == month:
-            fresh_own["failures"][department][requirement] = {"failed": failed}
-    for (department, at, step), counts in fresh.own_steps.items():
-        if department in fresh_ids and at == month:
-            fresh_own["steps"][department][step] = counts
-    for (department, at, tag), count in fresh.own_tags.items():
-        if department in fresh_ids and at == month:
-            fresh_own["tags"][department][tag] = {"detractors": count}
+    for department, figures in totals("figures", _FAMILIES["figures"]).items():
+        if figures:
+            found.figures[department] = {**figures[None], "audits": 0}
+    _count_audits(month, ids, parent_of, found)
+    for department, by_requirement in totals("failures", _FAMILIES["failures"]).items():
+        for requirement, failed in by_requirement.items():
+            found.failures[(department, requirement)] = failed["failed"]
+    for department, by_step in totals("steps", _FAMILIES["steps"]).items():
+        for step, counts in by_step.items():
+            found.steps[(department, step)] = counts
+    for department, by_tag in totals("tags", _FAMILIES["tags"]).items():
+        for tag, detractors in by_tag.items():
+            found.tags[(department, tag)] = detractors["detractors"]
+    return found
 
-    found = LevelTwo()
-    for department, totals in read(
-        DepartmentMonth, None, _FIGURE_SUMS, fresh_own["figures"]
-    ).items():
-        if totals:
-            found.figures[department] = {**totals[None], "audits": 0}
-    if not ids:
-        return found
-    # One pass over the month's DepartmentAudit rows below the top of the chains, each
-    # department's distinct audits counted over its own subtree.
+
+def _count_audits(
+    month: datetime.date, ids: set[int], parent_of: dict[int, int | None], found: LevelTwo
+) -> None:
+    """One pass over the month's DepartmentAudit rows below the top of the chains, each
+    department's distinct audits counted over its own subtree."""
     below: dict[int, list[int]] = {department: [] for department in ids}
     for department in parent_of:
         ancestor: int | None = department
@@ -738,14 +797,6 @@ def level_two_of_chains(
             found.figures.setdefault(department, dict.fromkeys(_FIGURE_SUMS, 0))["audits"] = counts[
                 f"d{department}"
             ]
-    targets: tuple[dict[Any, Any], ...] = (found.failures, found.steps, found.tags)
-    for (model, key, fields), found_family, family in zip(
-        _SUBTREE_FAMILIES, targets, ("failures", "steps", "tags"), strict=True
-    ):
-        for department, totals in read(model, key, fields, fresh_own[family]).items():
-            for other, values in totals.items():
-                found_family[(department, other)] = values if len(fields) > 1 else values[fields[0]]
-    return found
 
 
 def group_by_month(keys: Iterable[tuple[Any, ...]]) -> dict[datetime.date, set[int]]:

@@ -566,10 +566,17 @@ _DEPARTMENT_TABLES: tuple[tuple[Any, list[str], str], ...] = (
 
 
 def _sync_departments(
-    month: datetime.date, *, own_ids: list[int], own: _Rows, subtree_ids: list[int], subtree: _Rows
+    month: datetime.date,
+    *,
+    own_ids: list[int],
+    own: _Rows,
+    subtree_ids: list[int],
+    subtree: _Rows,
+    stored: dict[str, dict[tuple[Any, ...], tuple[int, dict[str, int]]]] | None = None,
 ) -> int:
     """Store the own rows of `own_ids` and the subtree rows of `subtree_ids`: one read
-    and at most one write per table."""
+    (none where `stored` has the table's rows already) and at most one write per
+    table."""
     if not own_ids and not subtree_ids:
         return 0
     which = Q(subtree=False, department_id__in=own_ids) | Q(
@@ -582,6 +589,7 @@ def _sync_departments(
             key_fields,
             rows={**getattr(own, attribute), **getattr(subtree, attribute)},
             constants=("month",),
+            stored=stored.get(attribute) if stored else None,
         )
     return rows
 
@@ -670,7 +678,8 @@ def _store_some(
     the subtree figures of the departments with every department above them (a
     subtree figure counts in its parent's), from the fresh own rows, the other stored
     own rows and the children's stored subtree rows."""
-    subtree_ids = sorted(_with_ancestors(departments, parent_of))
+    # A department's own figures count in its subtree's: its chain is always rewritten.
+    subtree_ids = sorted(_with_ancestors({*departments, *owns}, parent_of))
     keys = sorted(
         [(BucketKind.EMPLOYEE.value, subject, month) for subject in employees]
         + [(BucketKind.DEPARTMENT_OWN.value, subject, month) for subject in owns]
@@ -697,6 +706,7 @@ def _store_some(
         own=own,
         subtree_ids=subtree_ids,
         subtree=_subtree_rows(month, level_two, subtree_ids),
+        stored=level_two.stored,
     )
     return RecomputeOutcome(written=len(claimed), skipped=skipped, rows=rows)
 
@@ -707,19 +717,26 @@ def _sync(
     *,
     rows: dict[tuple[Any, ...], dict[str, int]],
     constants: Sequence[str] = ("month", "subtree"),
+    stored: dict[tuple[Any, ...], tuple[int, dict[str, int]]] | None = None,
 ) -> int:
     """Make the rows in `scope` exactly `rows` ({key: values}): upsert the new and the
     changed ones, delete the ones no longer there, leave the equal ones alone.
     `constants`: key fields every row of the scope shares (it filters on them), not
-    read back. Returns how many rows were written or deleted."""
+    read back. `stored`: the scope's rows already read in this transaction ({key
+    without the constants: (pk, values)}), so they are not read again. Returns how
+    many rows were written or deleted."""
     model = scope.model
     value_fields = sorted({name for values in rows.values() for name in values})
     varying = [index for index, name in enumerate(key_fields) if name not in constants]
     read_keys = [key_fields[index] for index in varying]
     width = len(read_keys)
     existing: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
-    for row in scope.values_list("pk", *read_keys, *value_fields):
-        existing[row[1 : 1 + width]] = (row[0], row[1 + width :])
+    if stored is not None:
+        for short, (pk, values) in stored.items():
+            existing[short] = (pk, tuple(values[name] for name in value_fields))
+    else:
+        for row in scope.values_list("pk", *read_keys, *value_fields):
+            existing[row[1 : 1 + width]] = (row[0], row[1 + width :])
     changed = []
     seen = set()
     for key, values in rows.items():
