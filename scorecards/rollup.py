@@ -29,6 +29,7 @@ nps.scoring; the NPS itself is derived from the counts when shown.
 from __future__ import annotations
 
 import datetime
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -397,6 +398,8 @@ def _some_level_one(
     # {step: its answers "no"}: only steps with a failure have failures to count.
     failed_in: dict[int, int] = {}
     employee_audits: dict[int, set[int]] = defaultdict(set)
+    employee_sums: dict[int, list[int]] = {}
+    own_sums: dict[int, list[int]] = {}
     # The month's audit ids bound the (employee, audit) and (department, audit) indexes.
     low, high = audits
     for employee_chunk, department_chunk in _paired_chunks(sorted(employees), sorted(departments)):
@@ -418,28 +421,27 @@ def _some_level_one(
         for pk, employee, department, audit, earned, applicable, critical, answers, failed in rows:
             if pk in subjects_of:
                 continue  # found through both chunks' conditions
-            sums = {
-                "earned": earned or 0,
-                "applicable": applicable or 0,
-                "steps": 1,
-                "critical_failures": 1 if critical else 0,
-                "answers": answers,
-                "failed_answers": failed,
-            }
-            subjects = (
-                employee if employee in employees else None,
-                department if department in departments else None,
-            )
-            subjects_of[pk] = subjects
+            # In the order of STEP_FIELDS.
+            values = (earned or 0, applicable or 0, 1, 1 if critical else 0, answers, failed)
+            observed = employee if employee in employees else None
+            counted = department if department in departments else None
+            subjects_of[pk] = (observed, counted)
             failed_in[pk] = failed
-            if subjects[0] is not None:
-                _add(found.employee_compliance, (employee, month), sums)
-                employee_audits[employee].add(audit)
-            if subjects[1] is not None:
-                _add(found.own_compliance, (department, month), sums)
-                found.own_audits.add((department, month, audit))
-    for employee, audit_ids in employee_audits.items():
-        found.employee_compliance[(employee, month)]["audits"] = len(audit_ids)
+            if observed is not None:
+                total = employee_sums.setdefault(observed, [0] * len(STEP_FIELDS))
+                total[:] = map(operator.add, total, values)
+                employee_audits[observed].add(audit)
+            if counted is not None:
+                total = own_sums.setdefault(counted, [0] * len(STEP_FIELDS))
+                total[:] = map(operator.add, total, values)
+                found.own_audits.add((counted, month, audit))
+    for employee, sums in employee_sums.items():
+        found.employee_compliance[(employee, month)] = {
+            **dict(zip(STEP_FIELDS, sums, strict=True)),
+            "audits": len(employee_audits[employee]),
+        }
+    for department, sums in own_sums.items():
+        found.own_compliance[(department, month)] = dict(zip(STEP_FIELDS, sums, strict=True))
     steps_with_failures = sorted(pk for pk, failed in failed_in.items() if failed)
     for chunk in _chunks(steps_with_failures):
         # Steps of final audits in the month: their "no" answers are found by the index
