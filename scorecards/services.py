@@ -2,21 +2,26 @@
 
 How the stored figures stay right (scorecards.models describes the two levels):
 
-1. Whoever changes source rows (audits.signals, nps.signals, a saved NPS response)
-   calls `buckets_mark_stale` in the same transaction: it increments the generation
-   of every bucket that depends on them (the employees; the departments the rows are
-   attributed to, themselves; and those departments with every department above them,
-   as subtrees), for the month, and enqueues their recompute after the commit.
-2. A recompute (`buckets_recompute`, or `months_recompute` for whole months) reads the
-   buckets' generations, then, without holding locks, computes the first level from
-   the source rows (scorecards.rollup). In one short transaction it locks those
-   buckets, keeps the ones whose generation is still the one it read (a conditional
-   UPDATE) and rewrites their figures whole. Then, in a second short transaction, it
-   locks the subtree buckets, reads the stored first-level rows and rewrites the
-   subtree figures from them (two such transactions on the same department queue up
-   on the lock, so the last to write read the newest first-level rows).
-   Figures are rebuilt, never adjusted by deltas; only rows that differ are written.
-   Running it twice, or in two workers at once, gives the same figures.
+1. Whoever changes source rows (audits.signals, nps.signals, a saved NPS response, a
+   department moved: roles.signals) calls `buckets_mark_stale` in the same
+   transaction: it increments the generation of every bucket that depends on them
+   (the employees; the departments the rows count for, themselves; and those
+   departments with every department above them, as subtrees), for the month, and
+   enqueues their recompute after the commit.
+2. A recompute (`buckets_recompute` for some buckets of a month, `months_recompute`
+   for whole months) reads the buckets' generations, then, without holding locks, the
+   tree and the first level from the source rows (scorecards.rollup). It then locks
+   the buckets, keeps the ones whose generation is still the one it read and rewrites
+   their figures whole; a bucket whose generation moved is left to the recompute
+   that moved it. Some buckets (the incremental recompute) are stored in one
+   transaction: the first-level rows, then the subtree figures of their departments
+   and of every department above them, each from its own rows and its children's
+   stored subtree rows. Whole months are stored month by month, the first level in
+   one transaction and the subtrees, from every stored own row, in a second.
+   Two recomputes of the same department queue up on its locks, so the last to write
+   read the newest rows. Figures are rebuilt, never adjusted by deltas; only rows
+   that differ are written. Running it twice, or in two workers at once, gives the
+   same figures.
 3. A sweep recomputes buckets still stale after a few minutes (a lost message, a
    broker that was down), and a nightly run recomputes the last 13 months whole.
 
@@ -361,8 +366,10 @@ def _recompute(
     only_stale: bool,
     progress: Callable[[datetime.date, RecomputeOutcome], None] | None = None,
 ) -> RecomputeOutcome:
-    parent_of = department_parents()
     months = period.months()
+    # The generations first, then what the figures come from (the tree included): a
+    # change committed in between has moved a generation, and its bucket is left to
+    # the recompute that change enqueued.
     read = _read_generations(months, requested)
     if only_stale and all(ids is not None for ids in requested.values()):
         wanted = [
@@ -374,6 +381,7 @@ def _recompute(
         if not any(read.get(key, (0, True))[1] for key in wanted):
             return RecomputeOutcome()
 
+    parent_of = department_parents()
     found = rollup.level_one(
         period,
         employee_ids=requested[BucketKind.EMPLOYEE],
@@ -414,7 +422,7 @@ def _recompute(
                 read=read,
             )
         )
-        outcome.add(_store_level_two(month))
+        outcome.add(_store_level_two(month, read=read))
         if progress is not None:
             progress(month, outcome)
     return outcome
@@ -425,9 +433,8 @@ def _claim(
 ) -> tuple[set[BucketKey], int]:
     """Lock the buckets; mark fresh those still at the generation read. (claimed, skipped)
 
-    Subtree buckets are always claimed: their figures are read from the stored rows
-    while the lock is held, so they are right whatever their generation was (a change
-    not yet in the first-level rows brings its own recompute of the subtrees after).
+    A bucket whose generation moved since it was read is left stale, its figures
+    unwritten: the change that moved it enqueued its own recompute.
     """
     missing = [key for key in keys if key not in read]
     if missing:
@@ -438,10 +445,7 @@ def _claim(
     for pk, kind, subject, month, generation in _lock(keys):
         # A bucket nobody had marked when the generations were read starts at 0; if a
         # writer created and marked it since, its generation is higher: left to them.
-        if (
-            kind == BucketKind.DEPARTMENT
-            or generation == read.get((kind, subject, month), (0, True))[0]
-        ):
+        if generation == read.get((kind, subject, month), (0, True))[0]:
             claimed_pks.append(pk)
             claimed.add((kind, subject, month))
         else:
@@ -582,14 +586,23 @@ def _sync_departments(
     which = Q(subtree=False, department_id__in=own_ids) | Q(
         subtree=True, department_id__in=subtree_ids
     )
+    in_scope = {(department, False) for department in own_ids} | {
+        (department, True) for department in subtree_ids
+    }
     rows = 0
     for model, key_fields, attribute in _DEPARTMENT_TABLES:
+        stored_rows = None
+        if stored and attribute in stored:
+            # Keyed (department, subtree, ...): the rows of this scope only.
+            stored_rows = {
+                key: row for key, row in stored[attribute].items() if key[:2] in in_scope
+            }
         rows += _sync(
             model.objects.filter(which, month=month),
             key_fields,
             rows={**getattr(own, attribute), **getattr(subtree, attribute)},
             constants=("month",),
-            stored=stored.get(attribute) if stored else None,
+            stored=stored_rows,
         )
     return rows
 
@@ -630,7 +643,9 @@ def _store_level_one(
 
 
 @transaction.atomic
-def _store_level_two(month: datetime.date) -> RecomputeOutcome:
+def _store_level_two(
+    month: datetime.date, *, read: dict[BucketKey, tuple[int, bool]]
+) -> RecomputeOutcome:
     """The full recompute's subtree figures of one month, every department, from the
     stored own rows (one pass over them), read while the buckets are locked."""
     keys = sorted(
@@ -639,7 +654,7 @@ def _store_level_two(month: datetime.date) -> RecomputeOutcome:
     )
     if not keys:
         return RecomputeOutcome()
-    claimed, _skipped = _claim(keys, {})
+    claimed, skipped = _claim(keys, read)
     ids = _subjects(claimed, BucketKind.DEPARTMENT)
     subtree = _subtree_rows(month, rollup.level_two(month, None), ids)
     rows = _sync_departments(
@@ -649,7 +664,7 @@ def _store_level_two(month: datetime.date) -> RecomputeOutcome:
         subtree_ids=ids,
         subtree=subtree,
     )
-    return RecomputeOutcome(written=len(claimed), rows=rows)
+    return RecomputeOutcome(written=len(claimed), skipped=skipped, rows=rows)
 
 
 def _with_ancestors(departments: Iterable[int], parent_of: dict[int, int | None]) -> set[int]:
@@ -700,12 +715,13 @@ def _store_some(
     level_two = rollup.level_two_of_chains(
         month, set(subtree_ids), parent_of, fresh=found, fresh_ids=set(own_ids)
     )
+    claimed_subtrees = _subjects(claimed, BucketKind.DEPARTMENT)
     rows += _sync_departments(
         month,
         own_ids=own_ids,
         own=own,
-        subtree_ids=subtree_ids,
-        subtree=_subtree_rows(month, level_two, subtree_ids),
+        subtree_ids=claimed_subtrees,
+        subtree=_subtree_rows(month, level_two, claimed_subtrees),
         stored=level_two.stored,
     )
     return RecomputeOutcome(written=len(claimed), skipped=skipped, rows=rows)

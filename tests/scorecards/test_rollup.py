@@ -174,11 +174,13 @@ def test_an_audit_finalized_during_a_full_recompute_is_not_lost(
     outcome = services.months_recompute(months=[MARCH])
     # The full recompute computed from rows without the second audit: it must not
     # write those figures over the buckets the finalize marked.
-    # Anna, Rita and Sales itself were marked meanwhile: their first-level figures are
-    # not written; the subtrees are rebuilt from the first-level rows as they stand.
-    assert outcome.skipped == 3
+    # Anna, Rita, Sales itself and the subtrees of Sales and the dealership were marked
+    # meanwhile: their figures are left to the finalize's own recompute.
+    assert outcome.skipped == 5
     assert figures(people["anna"]) == (11, 11)
     assert sorted(kind for kind, _subject, _month in stale_buckets()) == [
+        BucketKind.DEPARTMENT,
+        BucketKind.DEPARTMENT,
         BucketKind.DEPARTMENT_OWN,
         BucketKind.EMPLOYEE,
         BucketKind.EMPLOYEE,
@@ -221,6 +223,58 @@ def test_an_older_recompute_never_overwrites_a_newer_one(
         == 16 + 12
     )
     assert stale_buckets() == []
+
+
+def test_a_department_moved_during_a_recompute_is_not_lost(
+    scenario, manager, auditor, company, people, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A recompute reads the tree; before it stores, Used cars moves under Service.
+    The subtrees the move changed are left to the move's own recompute."""
+    boris = people["boris"]
+    with django_capture_on_commit_callbacks(execute=True):
+        record_audit(
+            scenario, manager=manager, auditor=auditor, department=company.used_cars,
+            visited_at=moscow(2026, 3, 5), answers=ALL_YES,
+            observed={"phone": None, "needs": boris, "discount": boris},
+        )  # fmt: skip
+    original = services.department_parents
+    pending: list = []
+
+    def tree_then_someone_moves():
+        tree = original()  # read before the move
+        if not pending:
+            with django_capture_on_commit_callbacks(execute=False) as callbacks:
+                department_update(
+                    actor=manager.user, department=company.used_cars, name="Used cars",
+                    parent=company.service, head=None,
+                )  # fmt: skip
+            pending.extend(callbacks)
+        return tree
+
+    monkeypatch.setattr(services, "department_parents", tree_then_someone_moves)
+    outcome = services.buckets_recompute(
+        month=MARCH,
+        employee_ids=[boris.pk],
+        own_department_ids=[company.used_cars.pk],
+        department_ids=[company.used_cars.pk, company.sales.pk, company.root.pk],
+        only_stale=False,
+    )
+    # The move marked the subtrees of Used cars, Sales, Service and the dealership:
+    # the three this recompute holds are not written from the tree as it was.
+    assert outcome.skipped == 3
+    assert {(kind, subject) for kind, subject, _month in stale_buckets()} == {
+        (BucketKind.DEPARTMENT, company.used_cars.pk),
+        (BucketKind.DEPARTMENT, company.sales.pk),
+        (BucketKind.DEPARTMENT, company.service.pk),
+        (BucketKind.DEPARTMENT, company.root.pk),
+    }
+    monkeypatch.setattr(services, "department_parents", original)
+    for callback in pending:
+        callback()  # the move's own recompute, after its commit
+    assert stale_buckets() == []
+    assert subtree_earned(company.sales) is None
+    assert subtree_earned(company.service) == 17
+    assert services.months_recompute(months=[MARCH]).rows == 0
 
 
 def test_when_the_broker_is_down_the_finalize_succeeds_and_the_sweep_repairs(
