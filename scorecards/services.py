@@ -38,11 +38,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -760,25 +760,58 @@ def _sync(
         seen.add(short)
         current = existing.get(short)
         if current is None or current[1] != tuple(values[name] for name in value_fields):
-            changed.append(model(**dict(zip(key_fields, key, strict=True)), **values))
+            changed.append((key, values))
     gone = [pk for short, (pk, _values) in existing.items() if short not in seen]
     for start in range(0, len(gone), 10_000):
         model.objects.filter(pk__in=gone[start : start + 10_000]).delete()
     if changed:
-        if value_fields:
-            update_fields = list(value_fields)
-            if any(field.name == "computed_at" for field in model._meta.fields):
-                update_fields.append("computed_at")
-            model.objects.bulk_create(
-                changed,
-                batch_size=BATCH_SIZE,
-                update_conflicts=True,
-                unique_fields=key_fields,
-                update_fields=update_fields,
-            )
-        else:
-            model.objects.bulk_create(changed, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        _upsert(model, key_fields, value_fields, changed)
     return len(changed) + len(gone)
+
+
+def _upsert(
+    model: type[models.Model],
+    key_fields: list[str],
+    value_fields: list[str],
+    rows: list[tuple[tuple[Any, ...], dict[str, int]]],
+) -> None:
+    """Insert the rows, or update the values (and `computed_at`) of those whose key is
+    there already: what bulk_create(update_conflicts=True) writes, without building a
+    model instance per row (the incremental recompute runs after every finalize).
+    INSERT ... ON CONFLICT ... DO UPDATE is the same on PostgreSQL and SQLite."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields: list[models.Field[Any, Any]] = [
+        cast("models.Field[Any, Any]", meta.get_field(name))
+        for name in (*key_fields, *value_fields)
+    ]
+    fields += [field for field in meta.concrete_fields if field.name == "computed_at"]
+    columns = [quote(cast(str, field.column)) for field in fields]
+    updated = columns[len(key_fields) :]
+    action = (
+        "DO UPDATE SET " + ", ".join(f"{column} = EXCLUDED.{column}" for column in updated)
+        if updated
+        else "DO NOTHING"
+    )
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES "
+    conflict = ", ".join(columns[: len(key_fields)])
+    stamped = len(fields) > len(key_fields) + len(value_fields)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    now = [timezone.now()] if stamped else []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH_SIZE):
+            batch = rows[start : start + BATCH_SIZE]
+            params: list[Any] = []
+            for key, values in batch:
+                raw = (*key, *(values[name] for name in value_fields), *now)
+                params.extend(
+                    field.get_db_prep_save(value, connection)
+                    for field, value in zip(fields, raw, strict=True)
+                )
+            cursor.execute(
+                f"{head}{', '.join([placeholders] * len(batch))} ON CONFLICT ({conflict}) {action}",
+                params,
+            )
 
 
 def buckets_sweep(*, now: datetime.datetime | None = None) -> int:
