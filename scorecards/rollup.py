@@ -643,26 +643,31 @@ def _depth(department: int, parent_of: dict[int, int | None]) -> int:
     return depth
 
 
-def _fresh_own(
-    fresh: LevelOne, fresh_ids: set[int], month: datetime.date
-) -> dict[str, dict[int, dict[Any, dict[str, int]]]]:
-    """Fresh first-level figures per family, shaped {department: {key: values}}."""
-    found: dict[str, dict[int, dict[Any, dict[str, int]]]] = {
-        name: defaultdict(dict) for name in _FAMILIES
-    }
+# {department: {key: sums in the order of the family's `summed`}}
+_Sums = dict[int, dict[Any, tuple[int, ...]]]
+
+
+def _add_sums(target: dict[Any, tuple[int, ...]], key: Any, values: Sequence[int]) -> None:
+    current = target.get(key)
+    target[key] = tuple(values) if current is None else tuple(map(operator.add, current, values))
+
+
+def _fresh_own(fresh: LevelOne, fresh_ids: set[int], month: datetime.date) -> dict[str, _Sums]:
+    """Fresh first-level figures per family, shaped like the sums read from the tables."""
+    found: dict[str, _Sums] = {name: defaultdict(dict) for name in _FAMILIES}
     for department in fresh_ids:
         own_row = fresh.own_row((department, month), 0)
         if own_row is not None:
-            found["figures"][department][None] = {name: own_row[name] for name in _FIGURE_SUMS}
+            found["figures"][department][None] = tuple(own_row[name] for name in _FIGURE_SUMS)
     for (department, at, requirement), failed in fresh.own_failures.items():
         if department in fresh_ids and at == month:
-            found["failures"][department][requirement] = {"failed": failed}
+            found["failures"][department][requirement] = (failed,)
     for (department, at, step), counts in fresh.own_steps.items():
         if department in fresh_ids and at == month:
-            found["steps"][department][step] = counts
+            found["steps"][department][step] = tuple(counts[name] for name in NPS_FIELDS)
     for (department, at, tag), count in fresh.own_tags.items():
         if department in fresh_ids and at == month:
-            found["tags"][department][tag] = {"detractors": count}
+            found["tags"][department][tag] = (count,)
     return found
 
 
@@ -710,61 +715,66 @@ def level_two_of_chains(
         subtree=True, department_id__in=sorted(outside | ids)
     )
 
-    def totals(name: str, family: _Family) -> dict[int, dict[Any, dict[str, int]]]:
-        partial: dict[int, dict[Any, dict[str, int]]] = defaultdict(dict)
+    def totals(name: str) -> _Sums:
+        family = _FAMILIES[name]
+        partial: _Sums = defaultdict(dict)
         for department, fresh_rows in fresh_own[name].items():
-            for key, counts in fresh_rows.items():
-                _add(partial[department], key, counts)
+            for key, sums in fresh_rows.items():
+                _add_sums(partial[department], key, sums)
         keys = [family.key] if family.key else []
         if family.whole:
             stored = found.stored.setdefault(name, {})
+            summed_at = [family.values.index(field) for field in family.summed]
             for pk, department, subtree, *rest in (
                 family.model.objects.filter(read_whole, month=month)
                 .values_list("pk", "department_id", "subtree", *keys, *family.values)
                 .order_by()
             ):
                 key = rest[0] if family.key else None
-                values: dict[str, int] = dict(zip(family.values, rest[len(keys) :], strict=True))
-                summed = {field: values[field] for field in family.summed}
+                values = rest[len(keys) :]
                 if department in ids and (subtree or department in fresh_ids):
                     # The caller rewrites these rows; compared, not summed.
                     short = (department, subtree, key) if family.key else (department, subtree)
-                    stored[short] = (pk, values)
-                elif subtree:
-                    _add(partial[cast(int, parent_of[department])], key, summed)
+                    stored[short] = (pk, dict(zip(family.values, values, strict=True)))
                 else:
-                    _add(partial[department], key, summed)
+                    # A child's subtree counts for its parent, an own row for itself.
+                    owner = cast(int, parent_of[department]) if subtree else department
+                    _add_sums(partial[owner], key, [values[index] for index in summed_at])
         else:
-            for row in (
+            for owner, *rest in (
                 family.model.objects.filter(summed_by_database, month=month)
                 .values(*keys, target=target)
                 .annotate(**{field: Sum(field) for field in family.summed})
+                .values_list("target", *keys, *family.summed)
                 .order_by()
             ):
-                sums = {field: row[field] for field in family.summed}
-                _add(partial[row["target"]], row[family.key] if family.key else None, sums)
-        done: dict[int, dict[Any, dict[str, int]]] = {}
+                key = rest[0] if family.key else None
+                _add_sums(partial[owner], key, rest[len(keys) :])
+        done: _Sums = {}
         for department in bottom_up:
             total = partial.get(department, {})
             for child in children.get(department, ()):
-                for key, child_sums in done.get(child, {}).items():
-                    _add(total, key, child_sums)
+                for key, sums in done.get(child, {}).items():
+                    _add_sums(total, key, sums)
             done[department] = total
         return done
 
-    for department, figures in totals("figures", _FAMILIES["figures"]).items():
+    for department, figures in totals("figures").items():
         if figures:
-            found.figures[department] = {**figures[None], "audits": 0}
+            found.figures[department] = {
+                **dict(zip(_FIGURE_SUMS, figures[None], strict=True)),
+                "audits": 0,
+            }
     _count_audits(month, ids, parent_of, found)
-    for department, by_requirement in totals("failures", _FAMILIES["failures"]).items():
-        for requirement, failed in by_requirement.items():
-            found.failures[(department, requirement)] = failed["failed"]
-    for department, by_step in totals("steps", _FAMILIES["steps"]).items():
+    for department, by_requirement in totals("failures").items():
+        for requirement, (failed,) in by_requirement.items():
+            found.failures[(department, requirement)] = failed
+    for department, by_step in totals("steps").items():
         for step, counts in by_step.items():
-            found.steps[(department, step)] = counts
-    for department, by_tag in totals("tags", _FAMILIES["tags"]).items():
-        for tag, detractors in by_tag.items():
-            found.tags[(department, tag)] = detractors["detractors"]
+            found.steps[(department, step)] = dict(zip(NPS_FIELDS, counts, strict=True))
+    for department, by_tag in totals("tags").items():
+        for tag, (detractors,) in by_tag.items():
+            found.tags[(department, tag)] = detractors
     return found
 
 
