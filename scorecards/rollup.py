@@ -445,12 +445,11 @@ def _some_level_one(
     steps_with_failures = sorted(pk for pk, failed in failed_in.items() if failed)
     for chunk in _chunks(steps_with_failures):
         # Steps of final audits in the month: their "no" answers are found by the index
-        # on their step, with no join with the audits.
-        for step, requirement, failed in (
+        # on their step, with no join with the audits. An audit checks a requirement
+        # once, so each row is one failure.
+        for step, requirement in (
             AuditItem.objects.filter(audit_step_id__in=chunk, answer=Answer.NO)
-            .values("audit_step_id", "requirement_id")
-            .annotate(failed=Count("pk"))
-            .values_list("audit_step_id", "requirement_id", "failed")
+            .values_list("audit_step_id", "requirement_id")
             .order_by()
         ):
             observed, counted = subjects_of[step]
@@ -460,7 +459,7 @@ def _some_level_one(
             ):
                 if subject is not None:
                     key3 = (subject, month, requirement)
-                    failures[key3] = failures.get(key3, 0) + failed
+                    failures[key3] = failures.get(key3, 0) + 1
 
 
 def _some_responses(

@@ -497,6 +497,43 @@ def test_the_figures_kept_after_each_change_are_those_a_full_recompute_gives(
     assert all(every_figure().values()), "every table has rows to compare"
 
 
+def test_the_incremental_recompute_runs_the_same_queries_whatever_the_data(
+    scenario, manager, auditor, company, people, victor, django_capture_on_commit_callbacks
+):
+    """The recompute after one audit costs a fixed number of statements: more audits,
+    employees or departments in the month add rows to them, not statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def recompute() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            services.buckets_recompute(
+                month=MARCH,
+                employee_ids=[people["anna"].pk, people["rita"].pk],
+                own_department_ids=[company.sales.pk],
+                department_ids=[company.sales.pk, company.root.pk],
+                only_stale=False,
+            )
+        return len(queries)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_of_sales(scenario, manager, auditor, company, people, FORMAL_NO)
+    few = recompute()
+    with django_capture_on_commit_callbacks(execute=True):
+        for day in (6, 7, 8):
+            audit_of_sales(scenario, manager, auditor, company, people, ALL_YES, day=day)
+        record_audit(
+            scenario, manager=manager, auditor=auditor, department=company.service,
+            visited_at=moscow(2026, 3, 9), answers=FORMAL_NO,
+            observed={"phone": victor, "needs": people["boris"], "discount": None},
+        )  # fmt: skip
+    assert recompute() == few
+    # The generations, the tree, the month's audit ids, steps, failures, responses,
+    # tags; then, in one transaction, the locks and every table read once and written
+    # where it changed.
+    assert few <= 22, few
+
+
 def test_figures_with_nothing_applicable_say_no_data(
     scenario, manager, auditor, company, people, django_capture_on_commit_callbacks
 ):
