@@ -35,7 +35,7 @@ import datetime
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from typing import Any, cast
@@ -466,11 +466,11 @@ def _subjects(claimed: set[BucketKey], kind: str) -> list[int]:
 class _Rows:
     """Figure rows to store, per table, keyed by their unique fields."""
 
-    figures: dict[tuple[Any, ...], dict[str, int]]
-    audits: dict[tuple[Any, ...], dict[str, int]]
-    failures: dict[tuple[Any, ...], dict[str, int]]
-    steps: dict[tuple[Any, ...], dict[str, int]]
-    tags: dict[tuple[Any, ...], dict[str, int]]
+    figures: dict[tuple[Any, ...], dict[str, int]] = field(default_factory=dict)
+    audits: dict[tuple[Any, ...], dict[str, int]] = field(default_factory=dict)
+    failures: dict[tuple[Any, ...], dict[str, int]] = field(default_factory=dict)
+    steps: dict[tuple[Any, ...], dict[str, int]] = field(default_factory=dict)
+    tags: dict[tuple[Any, ...], dict[str, int]] = field(default_factory=dict)
 
 
 def _own_rows(month: datetime.date, found: rollup.LevelOne, own_ids: Sequence[int]) -> _Rows:
@@ -624,6 +624,17 @@ def _store_level_one(
     if not keys:
         return RecomputeOutcome()
     claimed, skipped = _claim(keys, read)
+    rows, own_ids, own = _store_first_level(month, found, claimed)
+    rows += _sync_departments(month, own_ids=own_ids, own=own, subtree_ids=[], subtree=_Rows())
+    return RecomputeOutcome(written=len(claimed), skipped=skipped, rows=rows)
+
+
+def _store_first_level(
+    month: datetime.date, found: rollup.LevelOne, claimed: set[BucketKey]
+) -> tuple[int, list[int], _Rows]:
+    """The claimed employees' rows and the claimed departments' audits; returns the rows
+    written, the claimed departments and their own rows, which the caller stores with
+    whatever else goes in the department tables."""
     rows = _sync_employees(month, found, _subjects(claimed, BucketKind.EMPLOYEE))
     own_ids = _subjects(claimed, BucketKind.DEPARTMENT_OWN)
     own = _own_rows(month, found, own_ids)
@@ -632,14 +643,7 @@ def _store_level_one(
         ["department_id", "month", "audit_id"],
         rows=own.audits,
     )
-    rows += _sync_departments(
-        month,
-        own_ids=own_ids,
-        own=own,
-        subtree_ids=[],
-        subtree=_subtree_rows(month, rollup.LevelTwo(), []),
-    )
-    return RecomputeOutcome(written=len(claimed), skipped=skipped, rows=rows)
+    return rows, own_ids, own
 
 
 @transaction.atomic
@@ -657,13 +661,7 @@ def _store_level_two(
     claimed, skipped = _claim(keys, read)
     ids = _subjects(claimed, BucketKind.DEPARTMENT)
     subtree = _subtree_rows(month, rollup.level_two(month, None), ids)
-    rows = _sync_departments(
-        month,
-        own_ids=[],
-        own=_own_rows(month, rollup.LevelOne(), []),
-        subtree_ids=ids,
-        subtree=subtree,
-    )
+    rows = _sync_departments(month, own_ids=[], own=_Rows(), subtree_ids=ids, subtree=subtree)
     return RecomputeOutcome(written=len(claimed), skipped=skipped, rows=rows)
 
 
@@ -703,14 +701,7 @@ def _store_some(
     if not keys:
         return RecomputeOutcome()
     claimed, skipped = _claim(keys, read)
-    rows = _sync_employees(month, found, _subjects(claimed, BucketKind.EMPLOYEE))
-    own_ids = _subjects(claimed, BucketKind.DEPARTMENT_OWN)
-    own = _own_rows(month, found, own_ids)
-    rows += _sync(
-        DepartmentAudit.objects.filter(month=month, department_id__in=own_ids),
-        ["department_id", "month", "audit_id"],
-        rows=own.audits,
-    )
+    rows, own_ids, own = _store_first_level(month, found, claimed)
     # After DepartmentAudit is stored: the subtrees' audits are counted from it.
     level_two = rollup.level_two_of_chains(
         month, set(subtree_ids), parent_of, fresh=found, fresh_ids=set(own_ids)
@@ -785,8 +776,8 @@ def _upsert(
         cast("models.Field[Any, Any]", meta.get_field(name))
         for name in (*key_fields, *value_fields)
     ]
-    fields += [field for field in meta.concrete_fields if field.name == "computed_at"]
-    columns = [quote(cast(str, field.column)) for field in fields]
+    fields += [stamp for stamp in meta.concrete_fields if stamp.name == "computed_at"]
+    columns = [quote(cast(str, model_field.column)) for model_field in fields]
     updated = columns[len(key_fields) :]
     action = (
         "DO UPDATE SET " + ", ".join(f"{column} = EXCLUDED.{column}" for column in updated)
@@ -805,8 +796,8 @@ def _upsert(
             for key, values in batch:
                 raw = (*key, *(values[name] for name in value_fields), *now)
                 params.extend(
-                    field.get_db_prep_save(value, connection)
-                    for field, value in zip(fields, raw, strict=True)
+                    model_field.get_db_prep_save(value, connection)
+                    for model_field, value in zip(fields, raw, strict=True)
                 )
             cursor.execute(
                 f"{head}{', '.join([placeholders] * len(batch))} ON CONFLICT ({conflict}) {action}",
