@@ -189,7 +189,7 @@ def _keyed(rows: Iterable[Any], fields: Sequence[str]) -> dict[Key, dict[str, in
 
 
 def _add(target: dict[Any, dict[str, int]], key: Any, values: dict[str, int]) -> None:
-    """Add one aggregated row's sums to another's (the two kinds of attributed steps)."""
+    """Add sums to those already kept under the key (or keep a copy of them)."""
     current = target.get(key)
     if current is None:
         target[key] = dict(values)
