@@ -550,25 +550,21 @@ class LevelTwo:
     )
 
 
-def _below(queryset: QuerySet[Any], ids: Ids) -> QuerySet[Any]:
-    """Own rows of the departments below each of `ids` (themselves included), with the
-    ancestor they count for as `ancestor`."""
-    if ids is None:
-        queryset = queryset.filter(department__lineage__isnull=False)
-    else:
-        queryset = queryset.filter(department__lineage__ancestor_id__in=ids)
-    return queryset
+def _below(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Own rows, once for each department above them (themselves included), with that
+    ancestor as `department__lineage__ancestor_id`."""
+    return queryset.filter(department__lineage__isnull=False)
 
 
-def level_two(month: datetime.date, ids: Ids) -> LevelTwo:
+def level_two(month: datetime.date) -> LevelTwo:
     """Every department's subtree figures of a month, from the stored own rows."""
     found = LevelTwo()
     ancestor = F("department__lineage__ancestor_id")
-    own = _below(DepartmentMonth.objects.filter(month=month, subtree=False), ids)
+    own = _below(DepartmentMonth.objects.filter(month=month, subtree=False))
     sums = {name: Sum(name) for name in (*COMPLIANCE_FIELDS, *ANSWER_FIELDS, *NPS_FIELDS)}
     for row in own.values(subject=ancestor).annotate(**sums).order_by():
         found.figures[row["subject"]] = {name: row[name] for name in sums}
-    audits = _below(DepartmentAudit.objects.filter(month=month), ids)
+    audits = _below(DepartmentAudit.objects.filter(month=month))
     for row in (
         audits.values(subject=ancestor).annotate(audits=Count("audit_id", distinct=True)).order_by()
     ):
@@ -577,21 +573,21 @@ def level_two(month: datetime.date, ids: Ids) -> LevelTwo:
         ]
     for values in found.figures.values():
         values.setdefault("audits", 0)
-    failures = _below(DepartmentRequirementMonth.objects.filter(month=month, subtree=False), ids)
+    failures = _below(DepartmentRequirementMonth.objects.filter(month=month, subtree=False))
     found.failures = {
         (row["subject"], row["requirement_id"]): row["failed"]
         for row in failures.values("requirement_id", subject=ancestor)
         .annotate(failed=Sum("failed"))
         .order_by()
     }
-    steps = _below(DepartmentStepMonth.objects.filter(month=month, subtree=False), ids)
+    steps = _below(DepartmentStepMonth.objects.filter(month=month, subtree=False))
     found.steps = {
         (row["subject"], row["step_id"]): {name: row[name] for name in NPS_FIELDS}
         for row in steps.values("step_id", subject=ancestor)
         .annotate(**{name: Sum(name) for name in NPS_FIELDS})
         .order_by()
     }
-    tags = _below(DepartmentTagMonth.objects.filter(month=month, subtree=False), ids)
+    tags = _below(DepartmentTagMonth.objects.filter(month=month, subtree=False))
     found.tags = {
         (row["subject"], row["tag_id"]): row["detractors"]
         for row in tags.values("tag_id", subject=ancestor)

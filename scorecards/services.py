@@ -660,7 +660,7 @@ def _store_level_two(
         return RecomputeOutcome()
     claimed, skipped = _claim(keys, read)
     ids = _subjects(claimed, BucketKind.DEPARTMENT)
-    subtree = _subtree_rows(month, rollup.level_two(month, None), ids)
+    subtree = _subtree_rows(month, rollup.level_two(month), ids)
     rows = _sync_departments(month, own_ids=[], own=_Rows(), subtree_ids=ids, subtree=subtree)
     return RecomputeOutcome(written=len(claimed), skipped=skipped, rows=rows)
 
@@ -787,7 +787,7 @@ def _upsert(
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES "
     conflict = ", ".join(columns[: len(key_fields)])
     stamped = len(fields) > len(key_fields) + len(value_fields)
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     now = [timezone.now()] if stamped else []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH_SIZE):
@@ -800,7 +800,7 @@ def _upsert(
                     for model_field, value in zip(fields, raw, strict=True)
                 )
             cursor.execute(
-                f"{head}{', '.join([placeholders] * len(batch))} ON CONFLICT ({conflict}) {action}",
+                f"{head}{', '.join([one_row] * len(batch))} ON CONFLICT ({conflict}) {action}",
                 params,
             )
 
