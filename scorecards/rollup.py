@@ -470,10 +470,13 @@ def _some_responses(
     department and step, summed here for each), and one over the detractors' tags."""
     employees, departments = set(employee_ids), set(own_ids)
     period = Period.of(month)
-    for employee_chunk, department_chunk in _paired_chunks(sorted(employees), sorted(departments)):
+    for employee_list, department_list in _paired_chunks(sorted(employees), sorted(departments)):
+        # A response found through both lists counts once for each: the employee in
+        # the pass of their chunk, the department in the pass of its own.
+        employee_chunk, department_chunk = set(employee_list), set(department_list)
         rows = (
             _responses(period)
-            .filter(Q(employee_id__in=employee_chunk) | Q(department_id__in=department_chunk))
+            .filter(Q(employee_id__in=employee_list) | Q(department_id__in=department_list))
             .values("employee_id", "department_id", "step_id")
             .annotate(**_nps_counts())
             .values_list("employee_id", "department_id", "step_id", *NPS_FIELDS)
@@ -481,9 +484,9 @@ def _some_responses(
         )
         for employee, department, step, *numbers in rows:
             counts = dict(zip(NPS_FIELDS, numbers, strict=True))
-            if employee in employees and employee in employee_chunk:
+            if employee in employee_chunk:
                 _add(found.employee_nps, (employee, month), counts)
-            if department in departments and department in department_chunk:
+            if department in department_chunk:
                 _add(found.own_nps, (department, month), counts)
                 if step is not None:
                     _add(found.own_steps, (department, month, step), counts)

@@ -512,7 +512,6 @@ def _subtree_rows(month: datetime.date, found: rollup.LevelTwo, ids: Sequence[in
             for subject, values in found.figures.items()
             if subject in wanted
         },
-        audits={},
         failures={
             (subject, month, True, requirement): {"failed": failed}
             for (subject, requirement), failed in found.failures.items()

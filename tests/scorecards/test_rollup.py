@@ -51,6 +51,15 @@ def audit_of_sales(scenario, manager, auditor, company, people, answers, day=5):
     )  # fmt: skip
 
 
+def audit_of_used_cars(scenario, manager, auditor, company, boris, answers, day=5):
+    """Used cars audited: the phone call unidentified, Boris at the two other places."""
+    return record_audit(
+        scenario, manager=manager, auditor=auditor, department=company.used_cars,
+        visited_at=moscow(2026, 3, day), answers=answers,
+        observed={"phone": None, "needs": boris, "discount": boris},
+    )  # fmt: skip
+
+
 def figures(person, month=MARCH):
     row = EmployeeMonth.objects.filter(employee=person, month=month).first()
     return None if row is None else (row.earned, row.applicable)
@@ -232,11 +241,7 @@ def test_a_department_moved_during_a_recompute_is_not_lost(
     The subtrees the move changed are left to the move's own recompute."""
     boris = people["boris"]
     with django_capture_on_commit_callbacks(execute=True):
-        record_audit(
-            scenario, manager=manager, auditor=auditor, department=company.used_cars,
-            visited_at=moscow(2026, 3, 5), answers=ALL_YES,
-            observed={"phone": None, "needs": boris, "discount": boris},
-        )  # fmt: skip
+        audit_of_used_cars(scenario, manager, auditor, company, boris, ALL_YES)
     original = services.department_parents
     pending: list = []
 
@@ -357,11 +362,7 @@ def test_moving_a_department_moves_its_subtree_figures_after_the_commit(
     scenario, manager, auditor, company, people, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        record_audit(
-            scenario, manager=manager, auditor=auditor, department=company.used_cars,
-            visited_at=moscow(2026, 3, 5), answers=ALL_YES,
-            observed={"phone": None, "needs": people["boris"], "discount": people["boris"]},
-        )  # fmt: skip
+        audit_of_used_cars(scenario, manager, auditor, company, people["boris"], ALL_YES)
     assert subtree_earned(company.sales) == 17
     assert subtree_earned(company.service) is None
 
@@ -387,19 +388,11 @@ def test_moving_an_employee_keeps_the_figures_already_recorded(
 ):
     boris = people["boris"]
     with django_capture_on_commit_callbacks(execute=True):
-        record_audit(
-            scenario, manager=manager, auditor=auditor, department=company.used_cars,
-            visited_at=moscow(2026, 3, 5), answers=ALL_YES,
-            observed={"phone": None, "needs": boris, "discount": boris},
-        )  # fmt: skip
+        audit_of_used_cars(scenario, manager, auditor, company, boris, ALL_YES)
     with django_capture_on_commit_callbacks(execute=True):
         employee_update(actor=manager.user, employee=boris, department=company.service)
         # Boris is seen again, now in Service: this visit counts there.
-        record_audit(
-            scenario, manager=manager, auditor=auditor, department=company.used_cars,
-            visited_at=moscow(2026, 3, 20), answers=FORMAL_NO,
-            observed={"phone": None, "needs": boris, "discount": boris},
-        )  # fmt: skip
+        audit_of_used_cars(scenario, manager, auditor, company, boris, FORMAL_NO, day=20)
     # Used cars keeps the whole first visit (17 of 17: the unidentified phone call and
     # Boris's two steps) and the second visit's unidentified phone call (6 of 6);
     # Service has Boris's steps of the second visit (needs 0 of 6, critical; discount 5).
