@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.forms import EditFormMixin, RevisionField
 from journeys.models import Channel, Journey
 from roles.models import Department
 from standards.models import BookVersion
@@ -61,18 +62,22 @@ class TemplateCreateForm(TemplateStartForm):
         self.fields["places"].choices = [(key, key) for key in place_keys]  # type: ignore[attr-defined]
 
 
-class TemplateEditForm(forms.Form):
+class TemplateEditForm(EditFormMixin, forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     notes = forms.CharField(
         label=gettext_lazy("Scenario notes for the auditor"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    updated_at = forms.DateTimeField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, instance: ChecklistTemplate, **kwargs: Any) -> None:
+        if not args:
+            kwargs.setdefault("initial", {"name": instance.name, "notes": instance.notes})
+        super().__init__(*args, instance=instance, **kwargs)
 
 
 class StaleCheckForm(forms.Form):
-    updated_at = forms.DateTimeField(widget=forms.HiddenInput)
+    updated_at = RevisionField()
 
 
 # Assignment -----------------------------------------------------------------------------

@@ -20,10 +20,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.activity import activity_record
+from core.edits import Revision, edit_lock
 from journeys.models import Journey
 from roles.models import Department, Employee, ProgramRole
-from roles.services import StaleEditError, activity_record
 from standards.models import BookVersion, VersionStatus
 
 from . import scoring
@@ -73,20 +75,6 @@ def _guard_template_name(name: str, template: ChecklistTemplate | None) -> None:
     folded = name.strip().casefold()
     if any(other.casefold() == folded for other in others.values_list("name", flat=True)):
         raise ValidationError({"name": _("There is already a checklist template with this name.")})
-
-
-def _guard_template_not_stale(
-    template: ChecklistTemplate, expected_updated_at: datetime.datetime | None
-) -> None:
-    if expected_updated_at is None:
-        return
-    current = (
-        ChecklistTemplate.objects.select_for_update()
-        .values_list("updated_at", flat=True)
-        .get(pk=template.pk)
-    )
-    if current != expected_updated_at:
-        raise StaleEditError
 
 
 @transaction.atomic
@@ -156,8 +144,8 @@ def template_create(
         actor=actor,
         action="checklist_template.create",
         target=template,
-        summary=_("Checklist template “%(name)s” created from version %(number)s")
-        % {"name": template.name, "number": version.number},
+        message=gettext_lazy("Checklist template “%(name)s” created from version %(number)s"),
+        params={"name": template.name, "number": version.number},
         data={"steps": len(chosen), "items": len(items)},
     )
     return template
@@ -170,9 +158,9 @@ def template_update(
     template: ChecklistTemplate,
     name: str,
     notes: str,
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
 ) -> ChecklistTemplate:
-    _guard_template_not_stale(template, expected_updated_at)
+    edit_lock(ChecklistTemplate, template.pk, expected=expected_updated_at)
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the template a name.")})
@@ -190,7 +178,8 @@ def template_update(
             actor=actor,
             action="checklist_template.update",
             target=template,
-            summary=_("Checklist template “%(name)s” changed") % {"name": template.name},
+            message=gettext_lazy("Checklist template “%(name)s” changed"),
+            params={"name": template.name},
             data={"changes": changes},
         )
     return template
@@ -222,12 +211,12 @@ def template_item_set_included(
         actor=actor,
         action="checklist_template.include" if included else "checklist_template.leave_out",
         target=locked,
-        summary=(
-            _("“%(text)s” put back into “%(name)s”")
+        message=(
+            gettext_lazy("“%(text)s” put back into “%(name)s”")
             if included
-            else _("“%(text)s” left out of “%(name)s”")
-        )
-        % {"text": item.requirement.text[:120], "name": locked.name},
+            else gettext_lazy("“%(text)s” left out of “%(name)s”")
+        ),
+        params={"text": item.requirement.text[:120], "name": locked.name},
         data={"requirement": str(item.lineage_key)},
     )
     return item
@@ -239,7 +228,7 @@ def template_upgrade(
     actor: Any,
     template: ChecklistTemplate,
     version: BookVersion,
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
 ) -> UpgradePlan:
     """Move a template to a newer published version, matching items by lineage key.
 
@@ -247,7 +236,7 @@ def template_upgrade(
     included flag; new requirements come in included; vanished ones go. Audits
     already assigned keep the version they were given.
     """
-    _guard_template_not_stale(template, expected_updated_at)
+    edit_lock(ChecklistTemplate, template.pk, expected=expected_updated_at)
     if version.status != VersionStatus.PUBLISHED or version.book_id != template.version.book_id:
         raise ValidationError(_("Choose the published version of the template's book."))
     if version.number <= template.version.number:
@@ -284,8 +273,8 @@ def template_upgrade(
         actor=actor,
         action="checklist_template.upgrade",
         target=template,
-        summary=_("Checklist template “%(name)s” moved from version %(old)s to %(new)s")
-        % {"name": template.name, "old": old_number, "new": version.number},
+        message=gettext_lazy("Checklist template “%(name)s” moved from version %(old)s to %(new)s"),
+        params={"name": template.name, "old": old_number, "new": version.number},
         data={
             "added": len(plan.added),
             "removed": len(plan.removed),
@@ -305,12 +294,12 @@ def template_set_active(
         actor=actor,
         action="checklist_template.activate" if is_active else "checklist_template.archive",
         target=template,
-        summary=(
-            _("Checklist template “%(name)s” back in use")
+        message=(
+            gettext_lazy("Checklist template “%(name)s” back in use")
             if is_active
-            else _("Checklist template “%(name)s” archived")
-        )
-        % {"name": template.name},
+            else gettext_lazy("Checklist template “%(name)s” archived")
+        ),
+        params={"name": template.name},
     )
     return template
 
@@ -388,8 +377,8 @@ def audit_assign(
         actor=actor,
         action="audit.assign",
         target=audit,
-        summary=_("Audit “%(template)s” of %(department)s assigned to %(auditor)s")
-        % {
+        message=gettext_lazy("Audit “%(template)s” of %(department)s assigned to %(auditor)s"),
+        params={
             "template": template.name,
             "department": department.name,
             "auditor": auditor.get_full_name() or auditor.get_username(),
@@ -411,8 +400,8 @@ def audit_delete(*, actor: Any, audit: Audit) -> None:
         actor=actor,
         action="audit.withdraw",
         target=locked,
-        summary=_("Audit “%(template)s” of %(department)s withdrawn")
-        % {"template": locked.template.name, "department": locked.department.name},
+        message=gettext_lazy("Audit “%(template)s” of %(department)s withdrawn"),
+        params={"template": locked.template.name, "department": locked.department.name},
     )
     locked.delete()
 
@@ -715,8 +704,8 @@ def audit_submit(
         actor=actor,
         action="audit.submit",
         target=locked,
-        summary=_("Audit “%(template)s” of %(department)s submitted")
-        % {"template": locked.template.name, "department": locked.department.name},
+        message=gettext_lazy("Audit “%(template)s” of %(department)s submitted"),
+        params={"template": locked.template.name, "department": locked.department.name},
         data={"earned": total.earned, "applicable": total.applicable},
     )
     return SubmitOutcome(audit=locked)
@@ -770,8 +759,8 @@ def audit_finalize(*, actor: Any, audit: Audit) -> Audit:
         actor=actor,
         action="audit.finalize",
         target=locked,
-        summary=_("Audit “%(template)s” of %(department)s finalized")
-        % {"template": locked.template.name, "department": locked.department.name},
+        message=gettext_lazy("Audit “%(template)s” of %(department)s finalized"),
+        params={"template": locked.template.name, "department": locked.department.name},
         data={"earned": total.earned, "applicable": total.applicable},
     )
     _announce(locked, REASON_FINALIZED)
@@ -809,8 +798,8 @@ def dispute_raise(*, actor: Any, employee: Employee, item: AuditItem, reason: st
         actor=actor,
         action="audit.dispute",
         target=audit,
-        summary=_("%(employee)s disputed “%(requirement)s”")
-        % {"employee": employee.full_name, "requirement": item.requirement.text[:120]},
+        message=gettext_lazy("%(employee)s disputed “%(requirement)s”"),
+        params={"employee": employee.full_name, "requirement": item.requirement.text[:120]},
         data={"dispute": dispute.pk, "reason": reason[:500]},
     )
     return dispute
@@ -854,8 +843,10 @@ def dispute_accept(*, actor: Any, dispute: Dispute, answer: str, note: str = "")
         actor=actor,
         action="audit.dispute_accept",
         target=audit,
-        summary=_("Dispute of %(employee)s accepted: “%(requirement)s” is now “%(answer)s”")
-        % {
+        message=gettext_lazy(
+            "Dispute of %(employee)s accepted: “%(requirement)s” is now “%(answer)s”"
+        ),
+        params={
             "employee": locked.employee.full_name,
             "requirement": item.requirement.text[:120],
             "answer": Answer(answer).label,
@@ -885,8 +876,8 @@ def dispute_reject(*, actor: Any, dispute: Dispute, note: str) -> Dispute:
         actor=actor,
         action="audit.dispute_reject",
         target=locked.item.audit,
-        summary=_("Dispute of %(employee)s rejected: “%(requirement)s”")
-        % {
+        message=gettext_lazy("Dispute of %(employee)s rejected: “%(requirement)s”"),
+        params={
             "employee": locked.employee.full_name,
             "requirement": locked.item.requirement.text[:120],
         },

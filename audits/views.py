@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,10 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.activity import activity_for
+from core.edits import EditConflict
+from core.forms import apply_errors
+from core.types import AuthenticatedHttpRequest
+from core.views import is_htmx
 from journeys.models import Channel, Journey
 from roles.permissions import employee_of, is_manager
-from roles.selectors import activity_for, departments_visible_to
-from roles.services import StaleEditError
+from roles.selectors import departments_visible_to
 from standards.models import BookVersion
 
 from . import services
@@ -82,10 +86,6 @@ from .selectors import (
 )
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
 def _audit_or_404(pk: int) -> Audit:
     return get_object_or_404(
         Audit.objects.select_related("template", "department", "auditor", "version__book"),
@@ -98,7 +98,7 @@ def _audit_or_404(pk: int) -> Audit:
 
 @login_required
 @require_GET
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Managers: the audits of their departments. Auditors: "My audits"."""
     user = request.user
     manager = is_manager(user)
@@ -127,7 +127,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_audits(request: HttpRequest) -> HttpResponse:
+def my_audits(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff: the final audits in which they were observed."""
     if not is_staff_member(request.user):
         raise PermissionDenied
@@ -143,7 +143,7 @@ def my_audits(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def template_list(request: HttpRequest) -> HttpResponse:
+def template_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_templates_manager(request.user)
     return render(
         request,
@@ -154,7 +154,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def template_create(request: HttpRequest) -> HttpResponse:
+def template_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Pick a version and a journey, then the steps and situations to check."""
     require_templates_manager(request.user)
     source = request.POST if request.method == "POST" else request.GET
@@ -190,7 +190,7 @@ def template_create(request: HttpRequest) -> HttpResponse:
                     notes=form.cleaned_data["notes"],
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(
                     request, _("Template “%(name)s” created.") % {"name": template.name}
@@ -213,14 +213,6 @@ def template_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, field_errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _template_context(
     template: ChecklistTemplate, *, edit_form: TemplateEditForm | None = None
 ) -> dict[str, Any]:
@@ -230,17 +222,8 @@ def _template_context(
         "steps": steps,
         "included_count": sum(1 for step in steps for item in step.items.all() if item.included),
         "newer": template_newer_version(template),
-        "edit_form": edit_form
-        or TemplateEditForm(
-            initial={
-                "name": template.name,
-                "notes": template.notes,
-                "updated_at": template.updated_at,
-            }
-        ),
-        "history": list(
-            activity_for(target_type="audits.checklisttemplate", target_id=template.pk)[:20]
-        ),
+        "edit_form": edit_form or TemplateEditForm(instance=template),
+        "history": list(activity_for(template)[:20]),
     }
 
 
@@ -252,7 +235,7 @@ def _template_or_404(pk: int) -> ChecklistTemplate:
 
 @login_required
 @require_GET
-def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def template_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_templates_manager(request.user)
     template = _template_or_404(pk)
     return render(request, "audits/template.html", _template_context(template))
@@ -260,11 +243,12 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def template_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_templates_manager(request.user)
     template = _template_or_404(pk)
-    form = TemplateEditForm(request.POST)
+    form = TemplateEditForm(request.POST, instance=template)
     status = 422
+    conflict: list[tuple[str, str]] = []
     if form.is_valid():
         try:
             services.template_update(
@@ -272,39 +256,24 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 template=template,
                 name=form.cleaned_data["name"],
                 notes=form.cleaned_data["notes"],
-                expected_updated_at=form.cleaned_data["updated_at"],
+                expected_updated_at=form.expected_revision,
             )
-        except StaleEditError:
+        except EditConflict as error:
+            conflict = form.rebase(error.current)
             template.refresh_from_db()
-            form.add_error(
-                None,
-                _(
-                    "Somebody else changed this template while you were editing it. "
-                    "The current name and notes are shown below; what you typed was not saved."
-                ),
-            )
             status = 409
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Template saved."))
             return redirect("audits:template", pk=template.pk)
-    context = _template_context(template, edit_form=form)
-    if status == 409:
-        context["edit_form"] = TemplateEditForm(
-            initial={
-                "name": template.name,
-                "notes": template.notes,
-                "updated_at": template.updated_at,
-            }
-        )
-        context["edit_conflict"] = form.non_field_errors()
+    context = {**_template_context(template, edit_form=form), "conflict": conflict}
     return render(request, "audits/template.html", context, status=status)
 
 
 @login_required
 @require_POST
-def template_item_toggle(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def template_item_toggle(request: AuthenticatedHttpRequest, pk: int, item_pk: int) -> HttpResponse:
     require_templates_manager(request.user)
     template = _template_or_404(pk)
     item = get_object_or_404(
@@ -322,7 +291,7 @@ def template_item_toggle(request: HttpRequest, pk: int, item_pk: int) -> HttpRes
     except ValidationError as refusal:
         error = " ".join(refusal.messages)
         status = 422
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(
             request,
             "audits/template.html#item",
@@ -336,7 +305,7 @@ def template_item_toggle(request: HttpRequest, pk: int, item_pk: int) -> HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def template_upgrade(request: HttpRequest, pk: int) -> HttpResponse:
+def template_upgrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Preview what moving to the newer version changes; POST applies it."""
     require_templates_manager(request.user)
     template = _template_or_404(pk)
@@ -359,7 +328,7 @@ def template_upgrade(request: HttpRequest, pk: int) -> HttpResponse:
                     version=newer,
                     expected_updated_at=form.cleaned_data["updated_at"],
                 )
-            except StaleEditError:
+            except EditConflict:
                 status = 409
                 form = StaleCheckForm(initial={"updated_at": template.updated_at})
                 messages.error(
@@ -385,7 +354,7 @@ def template_upgrade(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def template_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def template_archive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_templates_manager(request.user)
     template = _template_or_404(pk)
     services.template_set_active(
@@ -405,7 +374,7 @@ def template_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def audit_assign(request: HttpRequest) -> HttpResponse:
+def audit_assign(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_templates_manager(request.user)
     departments = departments_visible_to(request.user)
     today = timezone.localdate()
@@ -415,7 +384,7 @@ def audit_assign(request: HttpRequest) -> HttpResponse:
             try:
                 audit = services.audit_assign(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -436,7 +405,7 @@ def audit_assign(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def audit_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     audit = _audit_or_404(pk)
     require_manager_of(request.user, audit)
     try:
@@ -462,7 +431,7 @@ def _form_steps(audit: Audit) -> list[AuditStep]:
     return steps
 
 
-def _client_id_for(audit: Audit, request: HttpRequest) -> str:
+def _client_id_for(audit: Audit, request: AuthenticatedHttpRequest) -> str:
     """The draft id the page starts with: the one recorded at submission, else one the
     browser sent, else a fresh one (the script replaces it with the phone's own)."""
     if audit.client_id:
@@ -472,7 +441,7 @@ def _client_id_for(audit: Audit, request: HttpRequest) -> str:
 
 
 def _render_fill(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     audit: Audit,
     *,
     errors: dict[str, str] | None = None,
@@ -516,7 +485,7 @@ def _render_fill(
 
 @login_required
 @require_GET
-def audit_fill(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_fill(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     audit = _audit_or_404(pk)
     require_auditor_of(request.user, audit)
     if not audit.is_draft:
@@ -525,7 +494,7 @@ def audit_fill(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _apply_form_post(
-    request: HttpRequest, audit: Audit
+    request: AuthenticatedHttpRequest, audit: Audit
 ) -> tuple[dict[str, str], services.AuditContent]:
     """Save what the whole form carries (answers, then photos); returns the errors."""
     steps = _form_steps(audit)
@@ -558,13 +527,13 @@ def _apply_form_post(
     return errors, content
 
 
-def _conflict(request: HttpRequest, audit: Audit, message: str) -> HttpResponse:
+def _conflict(request: AuthenticatedHttpRequest, audit: Audit, message: str) -> HttpResponse:
     return render(request, "audits/conflict.html", {"audit": audit, "message": message}, status=409)
 
 
 @login_required
 @require_POST
-def audit_save(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The whole form at once (the page without JavaScript, or a photo removed)."""
     audit = _audit_or_404(pk)
     require_auditor_of(request.user, audit)
@@ -580,7 +549,7 @@ def audit_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _unit_response(
-    request: HttpRequest, *, message: str, status: int = 200, saved: bool = False
+    request: AuthenticatedHttpRequest, *, message: str, status: int = 200, saved: bool = False
 ) -> HttpResponse:
     return render(
         request,
@@ -590,7 +559,7 @@ def _unit_response(
     )
 
 
-def _save_unit(request: HttpRequest, audit: Audit, names: set[str]) -> HttpResponse:
+def _save_unit(request: AuthenticatedHttpRequest, audit: Audit, names: set[str]) -> HttpResponse:
     """Save one answer (or one step's employee, or the visit) sent by the page's script."""
     require_auditor_of(request.user, audit)
     steps = _form_steps(audit)
@@ -614,7 +583,7 @@ def _save_unit(request: HttpRequest, audit: Audit, names: set[str]) -> HttpRespo
 
 @login_required
 @require_POST
-def audit_item_save(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def audit_item_save(request: AuthenticatedHttpRequest, pk: int, item_pk: int) -> HttpResponse:
     audit = _audit_or_404(pk)
     require_auditor_of(request.user, audit)
     get_object_or_404(AuditItem, pk=item_pk, audit=audit)
@@ -623,7 +592,7 @@ def audit_item_save(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
 
 @login_required
 @require_POST
-def audit_step_save(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
+def audit_step_save(request: AuthenticatedHttpRequest, pk: int, step_pk: int) -> HttpResponse:
     audit = _audit_or_404(pk)
     require_auditor_of(request.user, audit)
     get_object_or_404(AuditStep, pk=step_pk, audit=audit)
@@ -632,7 +601,7 @@ def audit_step_save(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse
 
 @login_required
 @require_POST
-def audit_visit_save(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_visit_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     audit = _audit_or_404(pk)
     require_auditor_of(request.user, audit)
     return _save_unit(request, audit, {"visited_at", "channel"})
@@ -640,7 +609,7 @@ def audit_visit_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def evidence_upload(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def evidence_upload(request: AuthenticatedHttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """One photo for one item, sent by the page's script as soon as it is taken."""
     audit = _audit_or_404(pk)
     require_auditor_of(request.user, audit)
@@ -668,7 +637,7 @@ def evidence_upload(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
             error = str(refusal)
             status = 409
     item = AuditItem.objects.prefetch_related("evidence").get(pk=item.pk)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(
             request,
             "audits/fill.html#photos",
@@ -683,7 +652,7 @@ def evidence_upload(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
 
 @login_required
 @require_GET
-def evidence_view(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponseBase:
+def evidence_view(request: AuthenticatedHttpRequest, pk: int, evidence_pk: int) -> HttpResponseBase:
     audit = _audit_or_404(pk)
     require_evidence_reader(request.user, audit)
     evidence = get_object_or_404(
@@ -708,7 +677,7 @@ def evidence_view(request: HttpRequest, pk: int, evidence_pk: int) -> HttpRespon
 
 @login_required
 @require_POST
-def audit_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Submit once, however many times the request arrives (see services.audit_submit)."""
     audit = _audit_or_404(pk)
     require_auditor_of(request.user, audit)
@@ -750,7 +719,7 @@ def audit_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def audit_result(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_result(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """What the auditor sees after submitting: the score, per step and in total."""
     audit = _audit_or_404(pk)
     require_auditor_of(request.user, audit)
@@ -765,7 +734,7 @@ def audit_result(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def audit_report(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     audit = _audit_or_404(pk)
     require_report_reader(request.user, audit)
     manager_view = manages_audit(request.user, audit)
@@ -788,9 +757,7 @@ def audit_report(request: HttpRequest, pk: int) -> HttpResponse:
             "dispute_until": dispute_deadline(audit),
             "disputes": disputes,
             "book_url": reverse("standards:version", args=[audit.version_id]),
-            "history": list(activity_for(target_type="audits.audit", target_id=audit.pk)[:50])
-            if manager_view
-            else [],
+            "history": list(activity_for(audit)[:50]) if manager_view else [],
         },
     )
 
@@ -801,7 +768,7 @@ def _decision_prefix(dispute: Dispute) -> str:
 
 @login_required
 @require_POST
-def audit_finalize(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_finalize(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     audit = _audit_or_404(pk)
     require_manager_of(request.user, audit)
     try:
@@ -817,7 +784,7 @@ def audit_finalize(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dispute_create(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def dispute_create(request: AuthenticatedHttpRequest, pk: int, item_pk: int) -> HttpResponse:
     audit = _audit_or_404(pk)
     if not is_staff_member(request.user):
         raise PermissionDenied
@@ -842,7 +809,7 @@ def dispute_create(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                apply_errors(form, error)
             except services.AuditStateError as error:
                 form.add_error(None, str(error))
                 status = 409
@@ -866,7 +833,7 @@ def dispute_create(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def dispute_list(request: HttpRequest) -> HttpResponse:
+def dispute_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_templates_manager(request.user)
     status = request.GET.get("status", DisputeStatus.OPEN)
     if status not in DisputeStatus.values:
@@ -884,7 +851,7 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def dispute_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def dispute_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dispute = get_object_or_404(
         Dispute.objects.select_related("item__audit", "item__requirement", "employee"), pk=pk
     )
@@ -911,7 +878,7 @@ def dispute_decide(request: HttpRequest, pk: int) -> HttpResponse:
         except services.AuditStateError as error:
             return _conflict(request, audit, str(error))
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_errors(form, error)
         else:
             return redirect(f"{reverse('audits:report', args=[audit.pk])}#dispute-{dispute.pk}")
     return render(

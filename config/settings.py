@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "template_partials",
+    "core",
     "roles",
     "journeys",
     "standards",

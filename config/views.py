@@ -8,9 +8,10 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
+from core.models import Activity
 from journeys.permissions import can_read_journeys
 from journeys.selectors import journeys_list, position_duties
-from roles.models import Activity, ProgramRole
+from roles.models import ProgramRole
 from roles.permissions import employee_of, has_role, is_manager, manager_sees_everything
 from roles.selectors import departments_visible_to, employees_visible_to
 

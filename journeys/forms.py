@@ -2,84 +2,24 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, cast
 
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import EditFormMixin
 from roles.models import Employee, Position
 
 from .models import Channel, Journey, Situation, SituationKind, Stage, Step
 from .selectors import journey_stages, journey_steps, owners_for_choice, positions_for_choice
 
 
-class MapForm(forms.Form):
-    """Shared behaviour: the stale-edit marker, focus, and what is saved now."""
-
-    # The `updated_at` of the object when the form was shown; empty on "add" forms.
-    updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args: Any, instance: models.Model | None = None, **kwargs: Any) -> None:
-        self.instance = instance
-        if instance is not None:
-            initial = kwargs.setdefault("initial", {})
-            initial.setdefault("updated_at", _marker(instance))
-        super().__init__(*args, **kwargs)
-        if instance is None:
-            del self.fields["updated_at"]
-
-    def clean_updated_at(self) -> datetime.datetime | None:
-        raw = self.cleaned_data.get("updated_at") or ""
-        if not raw:
-            return None
-        try:
-            return datetime.datetime.fromisoformat(raw)
-        except ValueError as error:
-            raise forms.ValidationError(
-                _("This form is out of date: reload the page and try again.")
-            ) from error
-
-    @property
-    def expected_updated_at(self) -> datetime.datetime | None:
-        value: datetime.datetime | None = self.cleaned_data.get("updated_at")
-        return value
-
-    def focus(self) -> None:
-        """Put the cursor on the first field with an error, or on the first field."""
-        names = [name for name, field in self.fields.items() if not field.widget.is_hidden]
-        with_errors = [name for name in names if name in self.errors]
-        targets = with_errors or names
-        if targets:
-            self.fields[targets[0]].widget.attrs["autofocus"] = True
-
-    def refresh_marker(self, current: models.Model) -> None:
-        """After a conflict: keep what was typed, carry the newer marker so a second save
-        knowingly replaces the other person's version."""
-        data = cast(Any, self.data).copy()
-        data["updated_at"] = _marker(current)
-        self.data = data
+class MapForm(EditFormMixin, forms.Form):
+    """Shared behaviour of the map's forms: the revision marker, focus, what is saved now
+    (core.forms.EditFormMixin)."""
 
     def _choices(self, name: str) -> forms.ModelChoiceField:
         return cast(forms.ModelChoiceField, self.fields[name])
-
-    def saved_values(self, current: Any) -> list[tuple[str, str]]:
-        """The values saved now, labelled, for the conflict message."""
-        values = []
-        for name, field in self.fields.items():
-            if field.widget.is_hidden:
-                continue
-            value = getattr(current, name, "")
-            display = getattr(current, f"get_{name}_display", None)
-            text = display() if callable(display) else ("" if value is None else str(value))
-            values.append((str(field.label), text or "—"))
-        return values
-
-
-def _marker(instance: models.Model) -> str:
-    updated_at: datetime.datetime = instance.updated_at  # type: ignore[attr-defined]
-    return updated_at.isoformat()
 
 
 def _name_field(max_length: int = 200) -> forms.CharField:

@@ -6,41 +6,33 @@ Every write that adds, removes or moves an item renumbers its siblings, so "move
 always swaps with the visible neighbour.
 
 Edits may carry the `updated_at` the editor saw; when the row changed since, the edit
-is refused with `StaleEditError` instead of silently overwriting the newer version.
+is refused with `core.edits.EditConflict` instead of silently overwriting the newer version.
 """
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Iterable, Sequence
-from typing import Any, Literal, TypeVar
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, QuerySet
+from django.utils.functional import Promise as StrPromise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.activity import activity_record
+from core.edits import Direction, Revision, changes_between, edit_lock, move, renumber, set_active
+from core.types import Actor
 from roles.models import Employee, Position
-from roles.services import activity_record
 
 from .models import Channel, Journey, Situation, SituationKind, Stage, Step
-
-MoveDirection = Literal["up", "down"]
-MOVE_DIRECTIONS: tuple[MoveDirection, ...] = ("up", "down")
 
 # How many of the records that block a deletion are named in the refusal.
 USED_BY_SHOWN = 20
 
 OrderedModel = TypeVar("OrderedModel", Stage, Step, Situation)
-
-
-class StaleEditError(Exception):
-    """Someone saved the object after the editor loaded it; nothing was written."""
-
-    def __init__(self, current: models.Model) -> None:
-        super().__init__(_("Someone else changed this while you were editing it."))
-        self.current = current
 
 
 class DeletionRefusedError(ValidationError):
@@ -79,54 +71,8 @@ def _delete_or_refuse(instance: models.Model) -> None:
         raise DeletionRefusedError(instance, _describe_users(error.protected_objects)) from error
 
 
-def _check_fresh(
-    model: type[OrderedModel], pk: int, expected_updated_at: datetime.datetime | None
-) -> OrderedModel:
-    """Lock the row and refuse the edit when it changed after the editor loaded it."""
-    current = model.objects.select_for_update().get(pk=pk)
-    if expected_updated_at is not None and current.updated_at != expected_updated_at:
-        raise StaleEditError(current)
-    return current
-
-
-def _renumber(items: Sequence[OrderedModel]) -> None:
-    """Give the items the orders 0..n-1 in the sequence given, writing only changes.
-
-    A plain UPDATE, not save(): reordering is not an edit of the item, so its
-    `updated_at` (the stale-edit marker) stays as it is.
-    """
-    for index, item in enumerate(items):
-        if item.order != index:
-            item.order = index
-            type(item).objects.filter(pk=item.pk).update(order=index)
-
-
-def _move(items: list[OrderedModel], item: OrderedModel, direction: MoveDirection) -> bool:
-    """Swap the item with its neighbour in the direction given; False at either end."""
-    if direction not in MOVE_DIRECTIONS:
-        raise ValidationError(_("Choose whether to move up or down."))
-    index = next(position for position, other in enumerate(items) if other.pk == item.pk)
-    neighbour = index - 1 if direction == "up" else index + 1
-    if neighbour < 0 or neighbour >= len(items):
-        _renumber(items)
-        return False
-    items[index], items[neighbour] = items[neighbour], items[index]
-    _renumber(items)
-    item.order = next(other.order for other in items if other.pk == item.pk)
-    return True
-
-
 def _locked(queryset: QuerySet[OrderedModel]) -> list[OrderedModel]:
     return list(queryset.select_for_update().order_by("order", "id"))
-
-
-def _changed(instance: models.Model, values: dict[str, Any]) -> dict[str, list[str]]:
-    changes: dict[str, list[str]] = {}
-    for field, new in values.items():
-        old = getattr(instance, field)
-        if old != new:
-            changes[field] = [str(old), str(new)]
-    return changes
 
 
 def _require_channel(channel: str) -> None:
@@ -160,7 +106,7 @@ def _require_name(name: str) -> str:
 
 
 @transaction.atomic
-def journey_create(*, actor: Any, name: str, description: str = "") -> Journey:
+def journey_create(*, actor: Actor, name: str, description: str = "") -> Journey:
     journey = Journey(name=_require_name(name), description=description.strip())
     journey.full_clean()
     journey.save()
@@ -168,7 +114,8 @@ def journey_create(*, actor: Any, name: str, description: str = "") -> Journey:
         actor=actor,
         action="journey.create",
         target=journey,
-        summary=_("Journey “%(name)s” created") % {"name": journey.name},
+        message=gettext_lazy("Journey “%(name)s” created"),
+        params={"name": journey.name},
     )
     return journey
 
@@ -176,17 +123,15 @@ def journey_create(*, actor: Any, name: str, description: str = "") -> Journey:
 @transaction.atomic
 def journey_update(
     *,
-    actor: Any,
+    actor: Actor,
     journey: Journey,
     name: str,
     description: str,
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
 ) -> Journey:
-    current = Journey.objects.select_for_update().get(pk=journey.pk)
-    if expected_updated_at is not None and current.updated_at != expected_updated_at:
-        raise StaleEditError(current)
+    current = edit_lock(Journey, journey.pk, expected=expected_updated_at)
     values = {"name": _require_name(name), "description": description.strip()}
-    changes = _changed(current, values)
+    changes = changes_between(current, values)
     for field, value in values.items():
         setattr(journey, field, value)
     journey.full_clean()
@@ -196,29 +141,27 @@ def journey_update(
             actor=actor,
             action="journey.update",
             target=journey,
-            summary=_("Journey “%(name)s” changed") % {"name": journey.name},
+            message=gettext_lazy("Journey “%(name)s” changed"),
+            params={"name": journey.name},
             data={"changes": changes},
         )
     return journey
 
 
 @transaction.atomic
-def journey_set_active(*, actor: Any, journey: Journey, is_active: bool) -> Journey:
+def journey_set_active(*, actor: Actor, journey: Journey, is_active: bool) -> Journey:
     """Deactivated journeys stay on record but drop out of everybody's duties."""
-    journey.is_active = is_active
-    journey.save(update_fields=["is_active", "updated_at"])
-    activity_record(
+    return set_active(
         actor=actor,
-        action="journey.activate" if is_active else "journey.deactivate",
-        target=journey,
-        summary=(
-            _("Journey “%(name)s” reactivated")
+        instance=journey,
+        is_active=is_active,
+        message=(
+            gettext_lazy("Journey “%(name)s” reactivated")
             if is_active
-            else _("Journey “%(name)s” deactivated")
-        )
-        % {"name": journey.name},
+            else gettext_lazy("Journey “%(name)s” deactivated")
+        ),
+        params={"name": journey.name},
     )
-    return journey
 
 
 # Stages ----------------------------------------------------------------------
@@ -229,10 +172,10 @@ def _stage_siblings(journey_id: int) -> list[Stage]:
 
 
 @transaction.atomic
-def stage_create(*, actor: Any, journey: Journey, name: str) -> Stage:
+def stage_create(*, actor: Actor, journey: Journey, name: str) -> Stage:
     """Add a stage at the end of the journey."""
     siblings = _stage_siblings(journey.pk)
-    _renumber(siblings)
+    renumber(siblings)
     stage = Stage(journey=journey, name=_require_name(name), order=len(siblings))
     stage.full_clean()
     stage.save()
@@ -240,8 +183,8 @@ def stage_create(*, actor: Any, journey: Journey, name: str) -> Stage:
         actor=actor,
         action="stage.create",
         target=stage,
-        summary=_("Stage “%(name)s” added to “%(journey)s”")
-        % {"name": stage.name, "journey": journey.name},
+        message=gettext_lazy("Stage “%(name)s” added to “%(journey)s”"),
+        params={"name": stage.name, "journey": journey.name},
     )
     return stage
 
@@ -249,13 +192,13 @@ def stage_create(*, actor: Any, journey: Journey, name: str) -> Stage:
 @transaction.atomic
 def stage_update(
     *,
-    actor: Any,
+    actor: Actor,
     stage: Stage,
     name: str,
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
 ) -> Stage:
-    current = _check_fresh(Stage, stage.pk, expected_updated_at)
-    changes = _changed(current, {"name": _require_name(name)})
+    current = edit_lock(Stage, stage.pk, expected=expected_updated_at)
+    changes = changes_between(current, {"name": _require_name(name)})
     stage.name = _require_name(name)
     stage.full_clean()
     stage.save(update_fields=["name", "updated_at"])
@@ -264,14 +207,15 @@ def stage_update(
             actor=actor,
             action="stage.update",
             target=stage,
-            summary=_("Stage “%(name)s” changed") % {"name": stage.name},
+            message=gettext_lazy("Stage “%(name)s” changed"),
+            params={"name": stage.name},
             data={"changes": changes},
         )
     return stage
 
 
 @transaction.atomic
-def stage_delete(*, actor: Any, stage: Stage) -> None:
+def stage_delete(*, actor: Actor, stage: Stage) -> None:
     """Remove an empty stage. A stage that still has steps is refused (DeletionRefusedError)."""
     journey_id, name, pk = stage.journey_id, stage.name, stage.pk
     _delete_or_refuse(stage)
@@ -280,26 +224,27 @@ def stage_delete(*, actor: Any, stage: Stage) -> None:
         actor=actor,
         action="stage.delete",
         target=stage,
-        summary=_("Stage “%(name)s” removed") % {"name": name},
+        message=gettext_lazy("Stage “%(name)s” removed"),
+        params={"name": name},
     )
-    _renumber(_stage_siblings(journey_id))
+    renumber(_stage_siblings(journey_id))
 
 
 @transaction.atomic
-def stage_move(*, actor: Any, stage: Stage, direction: MoveDirection) -> Stage:
-    if _move(_stage_siblings(stage.journey_id), stage, direction):
+def stage_move(*, actor: Actor, stage: Stage, direction: Direction) -> Stage:
+    if move(_stage_siblings(stage.journey_id), stage, direction):
         activity_record(
             actor=actor,
             action="stage.move",
             target=stage,
-            summary=_("Stage “%(name)s” moved %(direction)s")
-            % {"name": stage.name, "direction": _direction_label(direction)},
+            message=gettext_lazy("Stage “%(name)s” moved %(direction)s"),
+            params={"name": stage.name, "direction": _direction_label(direction)},
         )
     return stage
 
 
-def _direction_label(direction: MoveDirection) -> str:
-    return _("up") if direction == "up" else _("down")
+def _direction_label(direction: Direction) -> StrPromise:
+    return gettext_lazy("up") if direction == "up" else gettext_lazy("down")
 
 
 # Steps -----------------------------------------------------------------------
@@ -312,7 +257,7 @@ def _step_siblings(stage_id: int) -> list[Step]:
 @transaction.atomic
 def step_create(
     *,
-    actor: Any,
+    actor: Actor,
     stage: Stage,
     name: str,
     channel: str,
@@ -324,7 +269,7 @@ def step_create(
     _require_channel(channel)
     _require_active_owner(owner)
     siblings = _step_siblings(stage.pk)
-    _renumber(siblings)
+    renumber(siblings)
     step = Step(
         stage=stage,
         name=_require_name(name),
@@ -340,8 +285,8 @@ def step_create(
         actor=actor,
         action="step.create",
         target=step,
-        summary=_("Step “%(name)s” added to stage “%(stage)s”")
-        % {"name": step.name, "stage": stage.name},
+        message=gettext_lazy("Step “%(name)s” added to stage “%(stage)s”"),
+        params={"name": step.name, "stage": stage.name},
     )
     return step
 
@@ -349,7 +294,7 @@ def step_create(
 @transaction.atomic
 def step_update(
     *,
-    actor: Any,
+    actor: Actor,
     step: Step,
     stage: Stage,
     name: str,
@@ -357,10 +302,10 @@ def step_update(
     responsible_position: Position,
     owner: Employee | None,
     description: str,
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
 ) -> Step:
     """Change a step; a new stage (of the same journey) puts it at the end of that stage."""
-    current = _check_fresh(Step, step.pk, expected_updated_at)
+    current = edit_lock(Step, step.pk, expected=expected_updated_at)
     _require_channel(channel)
     if current.owner_id != (owner.pk if owner else None):
         # An owner chosen earlier may since have left; only a new choice must be active.
@@ -378,33 +323,34 @@ def step_update(
         "responsible_position": responsible_position,
         "owner": owner,
     }
-    changes = _changed(current, values)
+    changes = changes_between(current, values)
     for field, value in values.items():
         setattr(step, field, value)
     update_fields = [*values, "updated_at"]
     moved = old_stage.pk != stage.pk
     if moved:
         new_siblings = _step_siblings(stage.pk)
-        _renumber(new_siblings)
+        renumber(new_siblings)
         step.order = len(new_siblings)
         update_fields.append("order")
     step.full_clean()
     step.save(update_fields=update_fields)
     if moved:
-        _renumber(_step_siblings(old_stage.pk))
+        renumber(_step_siblings(old_stage.pk))
     if changes:
         activity_record(
             actor=actor,
             action="step.update",
             target=step,
-            summary=_("Step “%(name)s” changed") % {"name": step.name},
+            message=gettext_lazy("Step “%(name)s” changed"),
+            params={"name": step.name},
             data={"changes": changes},
         )
     return step
 
 
 @transaction.atomic
-def step_delete(*, actor: Any, step: Step) -> None:
+def step_delete(*, actor: Actor, step: Step) -> None:
     """Remove a step nobody uses. Situations or standards at the step block it."""
     stage_id, name, pk = step.stage_id, step.name, step.pk
     _delete_or_refuse(step)
@@ -413,20 +359,21 @@ def step_delete(*, actor: Any, step: Step) -> None:
         actor=actor,
         action="step.delete",
         target=step,
-        summary=_("Step “%(name)s” removed") % {"name": name},
+        message=gettext_lazy("Step “%(name)s” removed"),
+        params={"name": name},
     )
-    _renumber(_step_siblings(stage_id))
+    renumber(_step_siblings(stage_id))
 
 
 @transaction.atomic
-def step_move(*, actor: Any, step: Step, direction: MoveDirection) -> Step:
-    if _move(_step_siblings(step.stage_id), step, direction):
+def step_move(*, actor: Actor, step: Step, direction: Direction) -> Step:
+    if move(_step_siblings(step.stage_id), step, direction):
         activity_record(
             actor=actor,
             action="step.move",
             target=step,
-            summary=_("Step “%(name)s” moved %(direction)s")
-            % {"name": step.name, "direction": _direction_label(direction)},
+            message=gettext_lazy("Step “%(name)s” moved %(direction)s"),
+            params={"name": step.name, "direction": _direction_label(direction)},
         )
     return step
 
@@ -454,7 +401,7 @@ def _require_step_in_journey(step: Step | None, journey: Journey) -> None:
 @transaction.atomic
 def situation_create(
     *,
-    actor: Any,
+    actor: Actor,
     journey: Journey,
     name: str,
     kind: str,
@@ -466,7 +413,7 @@ def situation_create(
     _require_kind(kind)
     _require_step_in_journey(step, journey)
     siblings = _situation_siblings(journey.pk, step.pk if step else None)
-    _renumber(siblings)
+    renumber(siblings)
     situation = Situation(
         journey=journey,
         step=step,
@@ -482,13 +429,12 @@ def situation_create(
         actor=actor,
         action="situation.create",
         target=situation,
-        summary=(
-            _("Situation “%(name)s” added to step “%(step)s”")
-            % {"name": situation.name, "step": step.name}
+        message=(
+            gettext_lazy("Situation “%(name)s” added to step “%(step)s”")
             if step
-            else _("Cross-cutting situation “%(name)s” added to “%(journey)s”")
-            % {"name": situation.name, "journey": journey.name}
+            else gettext_lazy("Cross-cutting situation “%(name)s” added to “%(journey)s”")
         ),
+        params={"name": situation.name, "step": step.name if step else "", "journey": journey.name},
     )
     return situation
 
@@ -496,17 +442,17 @@ def situation_create(
 @transaction.atomic
 def situation_update(
     *,
-    actor: Any,
+    actor: Actor,
     situation: Situation,
     step: Step | None,
     name: str,
     kind: str,
     responsible_position: Position,
     description: str,
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
 ) -> Situation:
     """Change a situation; a new step (or none) puts it at the end of that list."""
-    current = _check_fresh(Situation, situation.pk, expected_updated_at)
+    current = edit_lock(Situation, situation.pk, expected=expected_updated_at)
     _require_kind(kind)
     journey = Journey.objects.get(pk=current.journey_id)
     _require_step_in_journey(step, journey)
@@ -517,7 +463,7 @@ def situation_update(
         "kind": kind,
         "responsible_position": responsible_position,
     }
-    changes = _changed(current, values)
+    changes = changes_between(current, values)
     for field, value in values.items():
         setattr(situation, field, value)
     update_fields = [*values, "updated_at"]
@@ -525,26 +471,27 @@ def situation_update(
     moved = old_step_id != (step.pk if step else None)
     if moved:
         new_siblings = _situation_siblings(journey.pk, step.pk if step else None)
-        _renumber(new_siblings)
+        renumber(new_siblings)
         situation.order = len(new_siblings)
         update_fields.append("order")
     situation.full_clean()
     situation.save(update_fields=update_fields)
     if moved:
-        _renumber(_situation_siblings(journey.pk, old_step_id))
+        renumber(_situation_siblings(journey.pk, old_step_id))
     if changes:
         activity_record(
             actor=actor,
             action="situation.update",
             target=situation,
-            summary=_("Situation “%(name)s” changed") % {"name": situation.name},
+            message=gettext_lazy("Situation “%(name)s” changed"),
+            params={"name": situation.name},
             data={"changes": changes},
         )
     return situation
 
 
 @transaction.atomic
-def situation_delete(*, actor: Any, situation: Situation) -> None:
+def situation_delete(*, actor: Actor, situation: Situation) -> None:
     journey_id, step_id, name, pk = (
         situation.journey_id,
         situation.step_id,
@@ -557,20 +504,21 @@ def situation_delete(*, actor: Any, situation: Situation) -> None:
         actor=actor,
         action="situation.delete",
         target=situation,
-        summary=_("Situation “%(name)s” removed") % {"name": name},
+        message=gettext_lazy("Situation “%(name)s” removed"),
+        params={"name": name},
     )
-    _renumber(_situation_siblings(journey_id, step_id))
+    renumber(_situation_siblings(journey_id, step_id))
 
 
 @transaction.atomic
-def situation_move(*, actor: Any, situation: Situation, direction: MoveDirection) -> Situation:
+def situation_move(*, actor: Actor, situation: Situation, direction: Direction) -> Situation:
     siblings = _situation_siblings(situation.journey_id, situation.step_id)
-    if _move(siblings, situation, direction):
+    if move(siblings, situation, direction):
         activity_record(
             actor=actor,
             action="situation.move",
             target=situation,
-            summary=_("Situation “%(name)s” moved %(direction)s")
-            % {"name": situation.name, "direction": _direction_label(direction)},
+            message=gettext_lazy("Situation “%(name)s” moved %(direction)s"),
+            params={"name": situation.name, "direction": _direction_label(direction)},
         )
     return situation

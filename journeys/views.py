@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from core.edits import Direction
+from core.types import AuthenticatedHttpRequest
+from core.views import InlineEdit, inline_edit, is_htmx
 from roles.models import Position
 from roles.permissions import is_manager
 
@@ -38,6 +40,8 @@ from .selectors import (
 )
 
 # Shared plumbing ----------------------------------------------------------------
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -82,71 +86,63 @@ class FormPage:
     journey: Journey | None = None
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def _can_edit(request: HttpRequest) -> bool:
+def _can_edit(request: AuthenticatedHttpRequest) -> bool:
     return is_manager(request.user)
 
 
-def _add_service_errors(form: MapForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _render_form(
-    request: HttpRequest,
+def _edit(
+    request: AuthenticatedHttpRequest,
     form: MapForm,
     page: FormPage,
     *,
-    status: int = 200,
-    conflict: list[tuple[str, str]] | None = None,
+    save: Callable[[dict[str, Any]], T],
+    saved: Callable[[T], HttpResponse],
+    done_url: Callable[[T], str],
+    message: Callable[[T], str],
 ) -> HttpResponse:
-    form.focus()
-    template = "journeys/form.html#form" if _is_htmx(request) else "journeys/form.html"
-    context = {"form": form, "page": page, "conflict": conflict}
-    return render(request, template, context, status=status)
+    """An editing form of the map pages through the shared inline-edit answers."""
+    crumbs = [(reverse("journeys:list"), _("Customer journeys"))]
+    if page.journey is not None:
+        crumbs.append((page.journey.get_absolute_url(), page.journey.name))
+    return inline_edit(
+        request,
+        InlineEdit(
+            form=form,
+            template="journeys/form.html#form",
+            title=page.title,
+            context={"page": page, "crumbs": crumbs},
+            save=save,
+            saved=saved,
+            done_url=done_url,
+            done_message=message,
+        ),
+    )
 
 
-def _save_form(
-    request: HttpRequest,
+def _map_edit(
+    request: AuthenticatedHttpRequest,
     form: MapForm,
     page: FormPage,
     *,
-    write: Callable[[dict[str, Any]], models.Model],
-    done: Callable[[models.Model], HttpResponse],
+    journey: Journey,
+    save: Callable[[dict[str, Any]], T],
+    focus: Callable[[T], Focus],
+    message: Callable[[T], str],
 ) -> HttpResponse:
-    """GET shows the form; POST validates, calls the service and answers.
-
-    422 with the errors and what was typed; 409 when someone saved in between.
-    """
-    if request.method != "POST":
-        return _render_form(request, form, page)
-    if form.is_valid():
-        try:
-            saved = write(form.cleaned_data)
-        except services.StaleEditError as conflict:
-            form.refresh_marker(conflict.current)
-            return _render_form(
-                request,
-                form,
-                page,
-                status=409,
-                conflict=form.saved_values(conflict.current),
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            return done(saved)
-    return _render_form(request, form, page, status=422)
+    """An edit whose save answers with the fresh map (htmx) or the map at the item."""
+    return _edit(
+        request,
+        form,
+        page,
+        save=save,
+        saved=lambda item: _map_fragment(request, journey, focus=focus(item)),
+        done_url=lambda item: f"{journey.get_absolute_url()}#{focus(item).anchor}",
+        message=message,
+    )
 
 
 def _map_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     journey: Journey,
     *,
     focus: Focus | None = None,
@@ -163,7 +159,7 @@ def _map_context(
 
 
 def _map_fragment(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     journey: Journey,
     *,
     focus: Focus | None = None,
@@ -182,10 +178,10 @@ def _map_fragment(
 
 
 def _back_to_map(
-    request: HttpRequest, journey: Journey, *, focus: Focus | None, message: str
+    request: AuthenticatedHttpRequest, journey: Journey, *, focus: Focus | None, message: str
 ) -> HttpResponse:
     """After a write: the fresh map for htmx, a redirect to the item for everybody else."""
-    if _is_htmx(request):
+    if is_htmx(request):
         return _map_fragment(request, journey, focus=focus)
     messages.success(request, message)
     anchor = f"#{focus.anchor}" if focus else ""
@@ -196,7 +192,7 @@ def _map_url(journey: Journey) -> str:
     return journey.get_absolute_url()
 
 
-def _direction(request: HttpRequest) -> services.MoveDirection | None:
+def _direction(request: AuthenticatedHttpRequest) -> Direction | None:
     form = MoveForm(request.POST)
     if not form.is_valid():
         return None
@@ -204,7 +200,7 @@ def _direction(request: HttpRequest) -> services.MoveDirection | None:
 
 
 def _delete(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     journey: Journey,
     instance: models.Model,
@@ -228,7 +224,7 @@ def _delete(
                 used_by=error.used_by,
             )
             status = 409
-            if _is_htmx(request):
+            if is_htmx(request):
                 return _map_fragment(request, journey, refusal=refusal, status=409)
         else:
             return _back_to_map(
@@ -255,7 +251,7 @@ def _delete(
 # Journeys ----------------------------------------------------------------------
 
 
-def _list_fragment(request: HttpRequest, *, focus: int | None = None) -> HttpResponse:
+def _list_fragment(request: AuthenticatedHttpRequest, *, focus: int | None = None) -> HttpResponse:
     response = render(
         request,
         "journeys/journey_list.html#journeys",
@@ -266,8 +262,10 @@ def _list_fragment(request: HttpRequest, *, focus: int | None = None) -> HttpRes
     return response
 
 
-def _back_to_list(request: HttpRequest, journey: Journey, message: str) -> HttpResponse:
-    if _is_htmx(request):
+def _back_to_list(
+    request: AuthenticatedHttpRequest, journey: Journey, message: str
+) -> HttpResponse:
+    if is_htmx(request):
         return _list_fragment(request, focus=journey.pk)
     messages.success(request, message)
     return redirect(f"{reverse('journeys:list')}#journey-{journey.pk}")
@@ -275,7 +273,7 @@ def _back_to_list(request: HttpRequest, journey: Journey, message: str) -> HttpR
 
 @require_GET
 @login_required
-def journey_list(request: HttpRequest) -> HttpResponse:
+def journey_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_journey_reader(request.user)
     return render(
         request,
@@ -286,7 +284,7 @@ def journey_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def journey_create(request: HttpRequest) -> HttpResponse:
+def journey_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_journey_editor(request.user)
     form = JourneyForm(request.POST if request.method == "POST" else None)
     page = FormPage(
@@ -302,19 +300,20 @@ def journey_create(request: HttpRequest) -> HttpResponse:
             actor=request.user, name=data["name"], description=data["description"]
         )
 
-    def done(journey: models.Model) -> HttpResponse:
-        assert isinstance(journey, Journey)
-        if _is_htmx(request):
-            return _list_fragment(request, focus=journey.pk)
-        messages.success(request, _("Journey “%(name)s” created.") % {"name": journey.name})
-        return redirect(journey.get_absolute_url())
-
-    return _save_form(request, form, page, write=write, done=done)
+    return _edit(
+        request,
+        form,
+        page,
+        save=write,
+        saved=lambda journey: _list_fragment(request, focus=journey.pk),
+        done_url=lambda journey: journey.get_absolute_url(),
+        message=lambda journey: _("Journey “%(name)s” created.") % {"name": journey.name},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def journey_update(request: HttpRequest, journey_id: int) -> HttpResponse:
+def journey_update(request: AuthenticatedHttpRequest, journey_id: int) -> HttpResponse:
     require_journey_editor(request.user)
     journey = get_object_or_404(Journey, pk=journey_id)
     form = JourneyForm(request.POST if request.method == "POST" else None, instance=journey)
@@ -335,23 +334,36 @@ def journey_update(request: HttpRequest, journey_id: int) -> HttpResponse:
             journey=journey,
             name=data["name"],
             description=data["description"],
-            expected_updated_at=form.expected_updated_at,
+            expected_updated_at=form.expected_revision,
         )
 
-    def done(saved: models.Model) -> HttpResponse:
-        message = _("Journey “%(name)s” saved.") % {"name": journey.name}
-        if on_map:
-            return _back_to_map(
-                request, journey, focus=Focus("journey", journey.pk), message=message
-            )
-        return _back_to_list(request, journey, message)
+    def message(journey: Journey) -> str:
+        return _("Journey “%(name)s” saved.") % {"name": journey.name}
 
-    return _save_form(request, form, page, write=write, done=done)
+    if on_map:
+        return _map_edit(
+            request,
+            form,
+            page,
+            journey=journey,
+            save=write,
+            focus=lambda journey: Focus("journey", journey.pk),
+            message=message,
+        )
+    return _edit(
+        request,
+        form,
+        page,
+        save=write,
+        saved=lambda journey: _list_fragment(request, focus=journey.pk),
+        done_url=lambda journey: f"{reverse('journeys:list')}#journey-{journey.pk}",
+        message=message,
+    )
 
 
 @require_POST
 @login_required
-def journey_set_active(request: HttpRequest, journey_id: int) -> HttpResponse:
+def journey_set_active(request: AuthenticatedHttpRequest, journey_id: int) -> HttpResponse:
     require_journey_editor(request.user)
     journey = get_object_or_404(Journey, pk=journey_id)
     choice = request.POST.get("active")
@@ -370,7 +382,7 @@ def journey_set_active(request: HttpRequest, journey_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def journey_map_view(request: HttpRequest, journey_id: int) -> HttpResponse:
+def journey_map_view(request: AuthenticatedHttpRequest, journey_id: int) -> HttpResponse:
     require_journey_reader(request.user)
     journey = get_object_or_404(Journey, pk=journey_id)
     return render(request, "journeys/journey_map.html", _map_context(request, journey))
@@ -381,7 +393,7 @@ def journey_map_view(request: HttpRequest, journey_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def stage_create(request: HttpRequest, journey_id: int) -> HttpResponse:
+def stage_create(request: AuthenticatedHttpRequest, journey_id: int) -> HttpResponse:
     require_journey_editor(request.user)
     journey = get_object_or_404(Journey, pk=journey_id)
     form = StageForm(request.POST if request.method == "POST" else None)
@@ -397,25 +409,25 @@ def stage_create(request: HttpRequest, journey_id: int) -> HttpResponse:
     def write(data: dict[str, Any]) -> Stage:
         return services.stage_create(actor=request.user, journey=journey, name=data["name"])
 
-    def done(stage: models.Model) -> HttpResponse:
-        return _back_to_map(
-            request,
-            journey,
-            focus=Focus("stage", int(stage.pk)),
-            message=_("Stage “%(name)s” added.") % {"name": str(stage)},
-        )
+    return _map_edit(
+        request,
+        form,
+        page,
+        journey=journey,
+        save=write,
+        focus=lambda stage: Focus("stage", int(stage.pk)),
+        message=lambda stage: _("Stage “%(name)s” added.") % {"name": str(stage)},
+    )
 
-    return _save_form(request, form, page, write=write, done=done)
 
-
-def _stage_for_edit(request: HttpRequest, stage_id: int) -> Stage:
+def _stage_for_edit(request: AuthenticatedHttpRequest, stage_id: int) -> Stage:
     require_journey_editor(request.user)
     return get_object_or_404(Stage.objects.select_related("journey"), pk=stage_id)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def stage_update(request: HttpRequest, stage_id: int) -> HttpResponse:
+def stage_update(request: AuthenticatedHttpRequest, stage_id: int) -> HttpResponse:
     stage = _stage_for_edit(request, stage_id)
     journey = stage.journey
     form = StageForm(request.POST if request.method == "POST" else None, instance=stage)
@@ -433,23 +445,23 @@ def stage_update(request: HttpRequest, stage_id: int) -> HttpResponse:
             actor=request.user,
             stage=stage,
             name=data["name"],
-            expected_updated_at=form.expected_updated_at,
+            expected_updated_at=form.expected_revision,
         )
 
-    def done(saved: models.Model) -> HttpResponse:
-        return _back_to_map(
-            request,
-            journey,
-            focus=Focus("stage", stage.pk),
-            message=_("Stage “%(name)s” saved.") % {"name": stage.name},
-        )
-
-    return _save_form(request, form, page, write=write, done=done)
+    return _map_edit(
+        request,
+        form,
+        page,
+        journey=journey,
+        save=write,
+        focus=lambda saved: Focus("stage", stage.pk),
+        message=lambda saved: _("Stage “%(name)s” saved.") % {"name": stage.name},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def stage_delete(request: HttpRequest, stage_id: int) -> HttpResponse:
+def stage_delete(request: AuthenticatedHttpRequest, stage_id: int) -> HttpResponse:
     stage = _stage_for_edit(request, stage_id)
     return _delete(
         request,
@@ -464,7 +476,7 @@ def stage_delete(request: HttpRequest, stage_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def stage_move(request: HttpRequest, stage_id: int) -> HttpResponse:
+def stage_move(request: AuthenticatedHttpRequest, stage_id: int) -> HttpResponse:
     stage = _stage_for_edit(request, stage_id)
     direction = _direction(request)
     if direction is None:
@@ -483,7 +495,7 @@ def stage_move(request: HttpRequest, stage_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def step_create(request: HttpRequest, stage_id: int) -> HttpResponse:
+def step_create(request: AuthenticatedHttpRequest, stage_id: int) -> HttpResponse:
     stage = _stage_for_edit(request, stage_id)
     journey = stage.journey
     form = StepForm(request.POST if request.method == "POST" else None, journey=journey)
@@ -507,18 +519,18 @@ def step_create(request: HttpRequest, stage_id: int) -> HttpResponse:
             description=data["description"],
         )
 
-    def done(step: models.Model) -> HttpResponse:
-        return _back_to_map(
-            request,
-            journey,
-            focus=Focus("step", int(step.pk)),
-            message=_("Step “%(name)s” added.") % {"name": str(step)},
-        )
+    return _map_edit(
+        request,
+        form,
+        page,
+        journey=journey,
+        save=write,
+        focus=lambda step: Focus("step", int(step.pk)),
+        message=lambda step: _("Step “%(name)s” added.") % {"name": str(step)},
+    )
 
-    return _save_form(request, form, page, write=write, done=done)
 
-
-def _step_for_edit(request: HttpRequest, step_id: int) -> Step:
+def _step_for_edit(request: AuthenticatedHttpRequest, step_id: int) -> Step:
     require_journey_editor(request.user)
     return get_object_or_404(
         Step.objects.select_related("stage__journey", "responsible_position", "owner"), pk=step_id
@@ -527,7 +539,7 @@ def _step_for_edit(request: HttpRequest, step_id: int) -> Step:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def step_update(request: HttpRequest, step_id: int) -> HttpResponse:
+def step_update(request: AuthenticatedHttpRequest, step_id: int) -> HttpResponse:
     step = _step_for_edit(request, step_id)
     journey = step.stage.journey
     form = StepForm(
@@ -553,23 +565,23 @@ def step_update(request: HttpRequest, step_id: int) -> HttpResponse:
             responsible_position=data["responsible_position"],
             owner=data["owner"],
             description=data["description"],
-            expected_updated_at=form.expected_updated_at,
+            expected_updated_at=form.expected_revision,
         )
 
-    def done(saved: models.Model) -> HttpResponse:
-        return _back_to_map(
-            request,
-            journey,
-            focus=Focus("step", step.pk),
-            message=_("Step “%(name)s” saved.") % {"name": step.name},
-        )
-
-    return _save_form(request, form, page, write=write, done=done)
+    return _map_edit(
+        request,
+        form,
+        page,
+        journey=journey,
+        save=write,
+        focus=lambda saved: Focus("step", step.pk),
+        message=lambda saved: _("Step “%(name)s” saved.") % {"name": step.name},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def step_delete(request: HttpRequest, step_id: int) -> HttpResponse:
+def step_delete(request: AuthenticatedHttpRequest, step_id: int) -> HttpResponse:
     step = _step_for_edit(request, step_id)
     return _delete(
         request,
@@ -585,7 +597,7 @@ def step_delete(request: HttpRequest, step_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def step_move(request: HttpRequest, step_id: int) -> HttpResponse:
+def step_move(request: AuthenticatedHttpRequest, step_id: int) -> HttpResponse:
     step = _step_for_edit(request, step_id)
     direction = _direction(request)
     if direction is None:
@@ -603,7 +615,7 @@ def step_move(request: HttpRequest, step_id: int) -> HttpResponse:
 
 
 def _situation_create(
-    request: HttpRequest, *, journey: Journey, step: Step | None, cancel_select: str
+    request: AuthenticatedHttpRequest, *, journey: Journey, step: Step | None, cancel_select: str
 ) -> HttpResponse:
     form = SituationForm(
         request.POST if request.method == "POST" else None,
@@ -634,20 +646,20 @@ def _situation_create(
             description=data["description"],
         )
 
-    def done(situation: models.Model) -> HttpResponse:
-        return _back_to_map(
-            request,
-            journey,
-            focus=Focus("situation", int(situation.pk)),
-            message=_("Situation “%(name)s” added.") % {"name": str(situation)},
-        )
-
-    return _save_form(request, form, page, write=write, done=done)
+    return _map_edit(
+        request,
+        form,
+        page,
+        journey=journey,
+        save=write,
+        focus=lambda situation: Focus("situation", int(situation.pk)),
+        message=lambda situation: _("Situation “%(name)s” added.") % {"name": str(situation)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def situation_create_at_step(request: HttpRequest, step_id: int) -> HttpResponse:
+def situation_create_at_step(request: AuthenticatedHttpRequest, step_id: int) -> HttpResponse:
     step = _step_for_edit(request, step_id)
     return _situation_create(
         request,
@@ -659,13 +671,15 @@ def situation_create_at_step(request: HttpRequest, step_id: int) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def situation_create_cross_cutting(request: HttpRequest, journey_id: int) -> HttpResponse:
+def situation_create_cross_cutting(
+    request: AuthenticatedHttpRequest, journey_id: int
+) -> HttpResponse:
     require_journey_editor(request.user)
     journey = get_object_or_404(Journey, pk=journey_id)
     return _situation_create(request, journey=journey, step=None, cancel_select="#add-situation")
 
 
-def _situation_for_edit(request: HttpRequest, situation_id: int) -> Situation:
+def _situation_for_edit(request: AuthenticatedHttpRequest, situation_id: int) -> Situation:
     require_journey_editor(request.user)
     return get_object_or_404(
         Situation.objects.select_related("journey", "step", "responsible_position"),
@@ -675,7 +689,7 @@ def _situation_for_edit(request: HttpRequest, situation_id: int) -> Situation:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def situation_update(request: HttpRequest, situation_id: int) -> HttpResponse:
+def situation_update(request: AuthenticatedHttpRequest, situation_id: int) -> HttpResponse:
     situation = _situation_for_edit(request, situation_id)
     journey = situation.journey
     form = SituationForm(
@@ -700,23 +714,23 @@ def situation_update(request: HttpRequest, situation_id: int) -> HttpResponse:
             kind=data["kind"],
             responsible_position=data["responsible_position"],
             description=data["description"],
-            expected_updated_at=form.expected_updated_at,
+            expected_updated_at=form.expected_revision,
         )
 
-    def done(saved: models.Model) -> HttpResponse:
-        return _back_to_map(
-            request,
-            journey,
-            focus=Focus("situation", situation.pk),
-            message=_("Situation “%(name)s” saved.") % {"name": situation.name},
-        )
-
-    return _save_form(request, form, page, write=write, done=done)
+    return _map_edit(
+        request,
+        form,
+        page,
+        journey=journey,
+        save=write,
+        focus=lambda saved: Focus("situation", situation.pk),
+        message=lambda saved: _("Situation “%(name)s” saved.") % {"name": situation.name},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def situation_delete(request: HttpRequest, situation_id: int) -> HttpResponse:
+def situation_delete(request: AuthenticatedHttpRequest, situation_id: int) -> HttpResponse:
     situation = _situation_for_edit(request, situation_id)
     return _delete(
         request,
@@ -735,7 +749,7 @@ def situation_delete(request: HttpRequest, situation_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def situation_move(request: HttpRequest, situation_id: int) -> HttpResponse:
+def situation_move(request: AuthenticatedHttpRequest, situation_id: int) -> HttpResponse:
     situation = _situation_for_edit(request, situation_id)
     direction = _direction(request)
     if direction is None:
@@ -754,7 +768,7 @@ def situation_move(request: HttpRequest, situation_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def position_duties_view(request: HttpRequest, position_id: int) -> HttpResponse:
+def position_duties_view(request: AuthenticatedHttpRequest, position_id: int) -> HttpResponse:
     require_journey_reader(request.user)
     position = get_object_or_404(Position, pk=position_id)
     return render(

@@ -8,9 +8,10 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import EditFormMixin
 from journeys.models import Step
 from roles.api_auth import api_client_logins
-from roles.forms import DepartmentChoiceField, EmployeeChoiceField, VersionField, version_of
+from roles.forms import DepartmentChoiceField, EmployeeChoiceField
 from roles.models import ApiScope, Department, Employee
 from roles.permissions import manager_sees_everything
 from roles.selectors import departments_visible_to, employees_visible_to
@@ -31,22 +32,8 @@ class StepChoiceField(forms.ModelChoiceField):
         return f"{obj.stage.journey.name} \u203a {obj.stage.name} \u203a {obj.name}"
 
 
-class _VersionedForm(forms.Form):
-    def __init__(self, *args: Any, instance: Any = None, **kwargs: Any) -> None:
-        prefix = (
-            f"id_{type(instance).__name__.lower()}_{instance.pk}_%s" if instance else "id_new_%s"
-        )
-        kwargs.setdefault("auto_id", prefix)
-        super().__init__(*args, **kwargs)
-        self.instance = instance
-        if instance is None:
-            self.fields.pop("updated_at", None)
-        elif not self.is_bound:
-            self.initial.setdefault("updated_at", version_of(instance))
-
-    @property
-    def hidden_errors(self) -> list[str]:
-        return [str(error) for field in self.hidden_fields() for error in field.errors]
+class _VersionedForm(EditFormMixin, forms.Form):
+    unique_ids = True
 
 
 class SurveyForm(_VersionedForm):
@@ -70,7 +57,6 @@ class SurveyForm(_VersionedForm):
     )
     follow_up_ru = forms.CharField(label=_("Follow-up question (Russian)"), max_length=300)
     follow_up_en = forms.CharField(label=_("Follow-up question (English)"), max_length=300)
-    updated_at = VersionField()
 
     def __init__(
         self, *args: Any, user: Any, instance: Survey | None = None, **kwargs: Any
@@ -125,7 +111,6 @@ class SurveyForm(_VersionedForm):
 class ProblemTagForm(_VersionedForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
-    updated_at = VersionField()
 
     def __init__(self, *args: Any, instance: ProblemTag | None = None, **kwargs: Any) -> None:
         super().__init__(*args, instance=instance, **kwargs)
@@ -162,7 +147,6 @@ class FollowUpForm(_VersionedForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What was done or agreed with the customer."),
     )
-    updated_at = VersionField()
 
     def __init__(self, *args: Any, instance: Response, **kwargs: Any) -> None:
         super().__init__(*args, instance=instance, **kwargs)

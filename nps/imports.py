@@ -18,7 +18,7 @@ from typing import Any, TypedDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from roles.imports import ImportFileError, decode_csv_bytes
+from core.csv import ImportFileError, decode_csv_bytes
 from roles.models import Employee
 
 from .models import Response, Survey

@@ -20,10 +20,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.activity import activity_record
+from core.edits import Revision, edit_lock
 from journeys.models import Step
 from roles.models import ApiToken, Department, Employee
-from roles.services import StaleEditError, activity_record
 
 from . import scoring
 from .models import (
@@ -53,14 +55,6 @@ class AlreadyAnsweredError(Exception):
 
 class EditWindowClosedError(Exception):
     """Too long since the answer: the comment can no longer be changed."""
-
-
-def _guard_not_stale(model: Any, pk: int, expected: datetime.datetime | None) -> None:
-    if expected is None:
-        return
-    current = model.objects.select_for_update().values_list("updated_at", flat=True).get(pk=pk)
-    if current != expected:
-        raise StaleEditError
 
 
 def responses_announce(responses: Iterable[Response]) -> None:
@@ -159,7 +153,8 @@ def survey_create(
         actor=actor,
         action="survey.create",
         target=survey,
-        summary=_("Survey “%(name)s” created") % {"name": survey.name},
+        message=gettext_lazy("Survey “%(name)s” created"),
+        params={"name": survey.name},
     )
     return survey
 
@@ -169,13 +164,13 @@ def survey_update(
     *,
     actor: Any,
     survey: Survey,
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
     **values: Any,
 ) -> Survey:
     unknown = set(values) - set(SURVEY_FIELDS)
     if unknown:
         raise TypeError(f"Unknown survey fields: {sorted(unknown)}")
-    _guard_not_stale(Survey, survey.pk, expected_updated_at)
+    edit_lock(Survey, survey.pk, expected=expected_updated_at)
     _survey_guard_scope(
         actor=actor,
         department=values.get("department", survey.department),
@@ -194,7 +189,8 @@ def survey_update(
             actor=actor,
             action="survey.update",
             target=survey,
-            summary=_("Survey “%(name)s” changed") % {"name": survey.name},
+            message=gettext_lazy("Survey “%(name)s” changed"),
+            params={"name": survey.name},
             data={"changes": changes},
         )
     return survey
@@ -208,8 +204,12 @@ def survey_set_active(*, actor: Any, survey: Survey, is_active: bool) -> Survey:
         actor=actor,
         action="survey.activate" if is_active else "survey.pause",
         target=survey,
-        summary=(_("Survey “%(name)s” reopened") if is_active else _("Survey “%(name)s” paused"))
-        % {"name": survey.name},
+        message=(
+            gettext_lazy("Survey “%(name)s” reopened")
+            if is_active
+            else gettext_lazy("Survey “%(name)s” paused")
+        ),
+        params={"name": survey.name},
     )
     return survey
 
@@ -411,7 +411,7 @@ def response_set_tags(*, actor: Any, response: Response, tags: Iterable[ProblemT
             actor=actor,
             action="response.tag",
             target=response,
-            summary=_("Problem tags of a response changed"),
+            message=gettext_lazy("Problem tags of a response changed"),
             data={
                 "added": sorted(tag.name for tag in added),
                 "removed": removed_names,
@@ -431,18 +431,18 @@ def response_follow_up(
     response: Response,
     status: str,
     note: str,
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
 ) -> Response:
     """Close the loop with a detractor: open -> contacted -> resolved, with a note.
 
     Who and when are kept on the response; each change is in the activity history.
-    A save based on an outdated form raises StaleEditError.
+    A save based on an outdated form raises EditConflict.
     """
     if response.category != scoring.DETRACTOR:
         raise ValidationError({"status": _("Only detractors are followed up.")})
     if status not in FOLLOW_UP_STATUSES:
         raise ValidationError({"status": _("Choose open, contacted or resolved.")})
-    _guard_not_stale(Response, response.pk, expected_updated_at)
+    edit_lock(Response, response.pk, expected=expected_updated_at)
     note = note.strip()
     if status != FollowUp.OPEN and not note:
         raise ValidationError({"note": _("Say what was done: a short note is enough.")})
@@ -466,7 +466,8 @@ def response_follow_up(
         actor=actor,
         action="response.follow_up",
         target=response,
-        summary=_("Follow-up: %(status)s") % {"status": FollowUp(status).label},
+        message=gettext_lazy("Follow-up: %(status)s"),
+        params={"status": FollowUp(status).label},
         data={"from": old_status, "to": status, "note": note},
     )
     return response
@@ -497,7 +498,8 @@ def problem_tag_create(*, actor: Any, name: str, description: str = "") -> Probl
         actor=actor,
         action="problem_tag.create",
         target=tag,
-        summary=_("Problem tag “%(name)s” created") % {"name": tag.name},
+        message=gettext_lazy("Problem tag “%(name)s” created"),
+        params={"name": tag.name},
     )
     return tag
 
@@ -509,9 +511,9 @@ def problem_tag_update(
     tag: ProblemTag,
     name: str,
     description: str,
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
 ) -> ProblemTag:
-    _guard_not_stale(ProblemTag, tag.pk, expected_updated_at)
+    edit_lock(ProblemTag, tag.pk, expected=expected_updated_at)
     values = {"name": _tag_guard_name(name, tag), "description": description.strip()}
     changes = _changes(tag, values)
     for field, value in values.items():
@@ -523,7 +525,8 @@ def problem_tag_update(
             actor=actor,
             action="problem_tag.update",
             target=tag,
-            summary=_("Problem tag “%(name)s” changed") % {"name": tag.name},
+            message=gettext_lazy("Problem tag “%(name)s” changed"),
+            params={"name": tag.name},
             data={"changes": changes},
         )
     return tag
@@ -538,12 +541,12 @@ def problem_tag_set_active(*, actor: Any, tag: ProblemTag, is_active: bool) -> P
         actor=actor,
         action="problem_tag.activate" if is_active else "problem_tag.deactivate",
         target=tag,
-        summary=(
-            _("Problem tag “%(name)s” reactivated")
+        message=(
+            gettext_lazy("Problem tag “%(name)s” reactivated")
             if is_active
-            else _("Problem tag “%(name)s” deactivated")
-        )
-        % {"name": tag.name},
+            else gettext_lazy("Problem tag “%(name)s” deactivated")
+        ),
+        params={"name": tag.name},
     )
     return tag
 
@@ -606,8 +609,14 @@ def response_import_confirm(*, actor: Any, response_import: ResponseImport) -> R
         actor=actor,
         action="response_import.apply",
         target=response_import,
-        summary=_("Import of “%(file)s”: %(created)s responses added, %(unchanged)s already there")
-        % {"file": response_import.file_name, "created": len(responses), "unchanged": unchanged},
+        message=gettext_lazy(
+            "Import of “%(file)s”: %(created)s responses added, %(unchanged)s already there"
+        ),
+        params={
+            "file": response_import.file_name,
+            "created": len(responses),
+            "unchanged": unchanged,
+        },
         data={"created": len(responses), "unchanged": unchanged},
     )
     return response_import
@@ -669,8 +678,8 @@ def export_job_create(
         actor=actor,
         action="export.create",
         target=job,
-        summary=_("Export of NPS responses requested (%(format)s)")
-        % {"format": job.get_format_display()},
+        message=gettext_lazy("Export of NPS responses requested (%(format)s)"),
+        params={"format": job.get_format_display()},
         data={"filters": job.filters},
     )
     pk = job.pk

@@ -23,17 +23,18 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
+from core.activity import activity_for
+from core.csv import ImportFileError
+from core.edits import EditConflict
+from core.forms import apply_errors
+from core.types import AuthenticatedHttpRequest, HtmxHttpRequest
+from core.views import InlineEdit, inline_edit
 from roles.api_auth import api_token_create, api_token_revoke, tokens_visible_to
-from roles.forms import apply_errors
-from roles.imports import ImportFileError
-from roles.selectors import activity_for
-from roles.services import StaleEditError
 
 from . import exports, imports
 from .filters import ResponseFilter, clean_filter_data
@@ -74,20 +75,12 @@ from .services import (
 )
 
 RESPONSES_PER_PAGE = 50
-STALE_MESSAGE = gettext_lazy(
-    "Someone else saved a change while you were editing. What is saved now is shown "
-    "below; save again to replace it with what you typed."
-)
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 # Responses ------------------------------------------------------------------------------
 
 
-def _selection(request: HttpRequest) -> tuple[ResponseFilter, Any, bool]:
+def _selection(request: AuthenticatedHttpRequest) -> tuple[ResponseFilter, Any, bool]:
     visible = responses_visible_to(request.user)
     filterset = ResponseFilter(request.GET or None, queryset=visible, request=request)
     valid = not filterset.is_bound or filterset.is_valid()
@@ -118,7 +111,7 @@ def response_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context, status=200 if valid else 422)
 
 
-def _response_or_404(request: HttpRequest, response_id: int) -> Response:
+def _response_or_404(request: AuthenticatedHttpRequest, response_id: int) -> Response:
     return get_object_or_404(responses_for_list(responses_visible_to(request.user)), pk=response_id)
 
 
@@ -127,7 +120,7 @@ def _response_context(response: Response, **extra: Any) -> dict[str, Any]:
         "response": response,
         "tags_form": TagsForm(response=response),
         "follow_up_form": FollowUpForm(instance=response) if response.is_detractor else None,
-        "history": activity_for(target_type="nps.response", target_id=response.pk)[:20],
+        "history": activity_for(response)[:20],
     }
     context.update(extra)
     return context
@@ -175,6 +168,7 @@ def response_follow_up_view(request: HtmxHttpRequest, response_id: int) -> HttpR
     response = _response_or_404(request, response_id)
     form = FollowUpForm(request.POST, instance=response)
     status = 200
+    follow_up_conflict: list[tuple[str, str]] = []
     if not response.is_detractor:
         form.add_error(None, _("Only detractors are followed up."))
         status = 422
@@ -187,13 +181,9 @@ def response_follow_up_view(request: HtmxHttpRequest, response_id: int) -> HttpR
                 note=form.cleaned_data["note"],
                 expected_updated_at=form.cleaned_data.get("updated_at"),
             )
-        except StaleEditError:
-            response.refresh_from_db()
-            data = request.POST.copy()
-            data["updated_at"] = response.updated_at.isoformat()
-            form = FollowUpForm(data, instance=response)
-            form.is_valid()
-            form.add_error(None, STALE_MESSAGE)
+        except EditConflict as conflict:
+            response = _response_or_404(request, response_id)
+            follow_up_conflict = form.rebase(conflict.current)
             status = 409
         except ValidationError as error:
             apply_errors(form, error)
@@ -206,9 +196,8 @@ def response_follow_up_view(request: HtmxHttpRequest, response_id: int) -> HttpR
             form = FollowUpForm(instance=response)
     else:
         status = 422
-    context = _response_context(
-        response, follow_up_form=form, follow_up_saved=status == 200, stale=status == 409
-    )
+    context = _response_context(response, follow_up_form=form, follow_up_saved=status == 200)
+    context["conflict"] = follow_up_conflict
     template = "nps/response_detail.html#follow_up" if request.htmx else "nps/response_detail.html"
     return render(request, template, context, status=status)
 
@@ -218,7 +207,7 @@ def response_follow_up_view(request: HtmxHttpRequest, response_id: int) -> HttpR
 
 @login_required
 @require_GET
-def export_csv(request: HttpRequest) -> HttpResponseBase:
+def export_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The filtered selection as CSV, streamed (with a BOM, so Excel reads it as UTF-8)."""
     require_nps_manager(request.user)
     filterset, selection, valid = _selection(request)
@@ -246,7 +235,11 @@ def _errors_text(errors: Any) -> str:
 
 
 def _survey_list_page(
-    request: HttpRequest, *, form: SurveyForm, status: int = 200, create_open: bool = False
+    request: AuthenticatedHttpRequest,
+    *,
+    form: SurveyForm,
+    status: int = 200,
+    create_open: bool = False,
 ) -> HttpResponse:
     surveys = list(surveys_visible_to(request.user).select_related("step__stage__journey"))
     figures = _survey_figures([survey.pk for survey in surveys])
@@ -269,14 +262,14 @@ def _survey_figures(survey_ids: list[int]) -> dict[int, Any]:
 
 @login_required
 @require_GET
-def survey_list(request: HttpRequest) -> HttpResponse:
+def survey_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_nps_manager(request.user)
     return _survey_list_page(request, form=SurveyForm(user=request.user))
 
 
 @login_required
 @require_POST
-def survey_create_view(request: HttpRequest) -> HttpResponse:
+def survey_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_nps_manager(request.user)
     form = SurveyForm(request.POST, user=request.user)
     if form.is_valid():
@@ -290,12 +283,17 @@ def survey_create_view(request: HttpRequest) -> HttpResponse:
     return _survey_list_page(request, form=form, status=422, create_open=True)
 
 
-def _survey_or_404(request: HttpRequest, survey_id: int) -> Survey:
+def _survey_or_404(request: AuthenticatedHttpRequest, survey_id: int) -> Survey:
     return get_object_or_404(surveys_visible_to(request.user), pk=survey_id)
 
 
 def _survey_page(
-    request: HttpRequest, survey: Survey, *, form: SurveyForm | None = None, status: int = 200
+    request: AuthenticatedHttpRequest,
+    survey: Survey,
+    *,
+    form: SurveyForm | None = None,
+    status: int = 200,
+    conflict: list[tuple[str, str]] | None = None,
 ) -> HttpResponse:
     return render(
         request,
@@ -306,7 +304,8 @@ def _survey_page(
             "public_url": request.build_absolute_uri(survey.public_path()),
             "figure": nps_figure(Response.objects.filter(survey=survey)),
             "invitations": invitations_visible_to(request.user).filter(survey=survey)[:10],
-            "history": activity_for(target_type="nps.survey", target_id=survey.pk)[:10],
+            "history": activity_for(survey)[:10],
+            "conflict": conflict,
         },
         status=status,
     )
@@ -314,14 +313,14 @@ def _survey_page(
 
 @login_required
 @require_GET
-def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_detail(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResponse:
     require_nps_manager(request.user)
     return _survey_page(request, _survey_or_404(request, survey_id))
 
 
 @login_required
 @require_POST
-def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_edit(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResponse:
     require_nps_manager(request.user)
     survey = _survey_or_404(request, survey_id)
     form = SurveyForm(request.POST, user=request.user, instance=survey)
@@ -334,14 +333,10 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
             expected_updated_at=form.cleaned_data.get("updated_at"),
             **form.values(),
         )
-    except StaleEditError:
+    except EditConflict as error:
+        conflict = form.rebase(error.current)
         survey.refresh_from_db()
-        data = request.POST.copy()
-        data["updated_at"] = survey.updated_at.isoformat()
-        form = SurveyForm(data, user=request.user, instance=survey)
-        form.is_valid()
-        form.add_error(None, STALE_MESSAGE)
-        return _survey_page(request, survey, form=form, status=409)
+        return _survey_page(request, survey, form=form, status=409, conflict=conflict)
     except ValidationError as error:
         apply_errors(form, error)
         survey.refresh_from_db()
@@ -352,7 +347,7 @@ def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def survey_set_active_view(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_set_active_view(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResponse:
     require_nps_manager(request.user)
     survey = _survey_or_404(request, survey_id)
     flag = {"1": True, "0": False}.get(request.POST.get("is_active", ""))
@@ -369,7 +364,7 @@ def survey_set_active_view(request: HttpRequest, survey_id: int) -> HttpResponse
 
 @login_required
 @require_GET
-def survey_qr(request: HttpRequest, survey_id: int, kind: str) -> HttpResponse:
+def survey_qr(request: AuthenticatedHttpRequest, survey_id: int, kind: str) -> HttpResponse:
     """The public link as a QR code: SVG for print shops, PNG for everything else."""
     require_nps_manager(request.user)
     survey = _survey_or_404(request, survey_id)
@@ -389,7 +384,7 @@ def survey_qr(request: HttpRequest, survey_id: int, kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def survey_poster(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_poster(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResponse:
     """A printable card: the question, the QR code and the link, for a counter or a receipt."""
     require_nps_manager(request.user)
     survey = _survey_or_404(request, survey_id)
@@ -411,7 +406,11 @@ def survey_poster(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 
 def _tag_page(
-    request: HttpRequest, *, form: ProblemTagForm | None = None, status: int = 200, **context: Any
+    request: AuthenticatedHttpRequest,
+    *,
+    form: ProblemTagForm | None = None,
+    status: int = 200,
+    **context: Any,
 ) -> HttpResponse:
     return render(
         request,
@@ -423,14 +422,14 @@ def _tag_page(
 
 @login_required
 @require_GET
-def tag_list(request: HttpRequest) -> HttpResponse:
+def tag_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_nps_manager(request.user)
     return _tag_page(request)
 
 
 @login_required
 @require_POST
-def tag_create(request: HttpRequest) -> HttpResponse:
+def tag_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_nps_manager(request.user)
     form = ProblemTagForm(request.POST)
     if form.is_valid():
@@ -450,44 +449,34 @@ def tag_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tag_edit(request: HttpRequest, tag_id: int) -> HttpResponse:
+def tag_edit(request: AuthenticatedHttpRequest, tag_id: int) -> HttpResponse:
     require_nps_manager(request.user)
     tag = get_object_or_404(ProblemTag, pk=tag_id)
-    if request.method == "GET":
-        return render(
-            request, "nps/tag_edit.html", {"tag": tag, "form": ProblemTagForm(instance=tag)}
-        )
-    form = ProblemTagForm(request.POST, instance=tag)
-    status = 422
-    if form.is_valid():
-        try:
-            problem_tag_update(
+    form = ProblemTagForm(request.POST or None, instance=tag)
+    return inline_edit(
+        request,
+        InlineEdit(
+            form=form,
+            template="nps/tag_edit.html#form",
+            title=_("Edit “%(name)s”") % {"name": tag.name},
+            context={"tag": tag, "crumbs": [(reverse("nps:tags"), _("Problem tags"))]},
+            save=lambda data: problem_tag_update(
                 actor=request.user,
                 tag=tag,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                expected_updated_at=form.cleaned_data.get("updated_at"),
-            )
-        except StaleEditError:
-            tag.refresh_from_db()
-            data = request.POST.copy()
-            data["updated_at"] = tag.updated_at.isoformat()
-            form = ProblemTagForm(data, instance=tag)
-            form.is_valid()
-            form.add_error(None, STALE_MESSAGE)
-            status = 409
-        except ValidationError as error:
-            apply_errors(form, error)
-            tag.refresh_from_db()
-        else:
-            messages.success(request, _("Problem tag “%(name)s” saved.") % {"name": tag.name})
-            return redirect("nps:tags")
-    return render(request, "nps/tag_edit.html", {"tag": tag, "form": form}, status=status)
+                name=data["name"],
+                description=data["description"],
+                expected_updated_at=form.expected_revision,
+            ),
+            saved=lambda _tag: redirect("nps:tags"),
+            done_url=lambda _tag: reverse("nps:tags"),
+            done_message=lambda tag: _("Problem tag “%(name)s” saved.") % {"name": tag.name},
+        ),
+    )
 
 
 @login_required
 @require_POST
-def tag_set_active(request: HttpRequest, tag_id: int) -> HttpResponse:
+def tag_set_active(request: AuthenticatedHttpRequest, tag_id: int) -> HttpResponse:
     require_nps_manager(request.user)
     tag = get_object_or_404(ProblemTag, pk=tag_id)
     flag = {"1": True, "0": False}.get(request.POST.get("is_active", ""))
@@ -511,7 +500,7 @@ def tag_set_active(request: HttpRequest, tag_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_nps_manager(request.user)
     context: dict[str, Any] = {
         "columns": imports.COLUMNS,
@@ -553,7 +542,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return redirect("nps:import_detail", response_import.pk)
 
 
-def _import_or_404(request: HttpRequest, import_id: int) -> ResponseImport:
+def _import_or_404(request: AuthenticatedHttpRequest, import_id: int) -> ResponseImport:
     return get_object_or_404(
         ResponseImport.objects.filter(uploaded_by_id=request.user.pk), pk=import_id
     )
@@ -561,7 +550,7 @@ def _import_or_404(request: HttpRequest, import_id: int) -> ResponseImport:
 
 @login_required
 @require_GET
-def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, import_id: int) -> HttpResponse:
     require_nps_manager(request.user)
     response_import = _import_or_404(request, import_id)
     rows = [
@@ -601,7 +590,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_confirm(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_confirm(request: AuthenticatedHttpRequest, import_id: int) -> HttpResponse:
     require_nps_manager(request.user)
     response_import = _import_or_404(request, import_id)
     try:
@@ -639,7 +628,7 @@ def export_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def export_create(request: HttpRequest) -> HttpResponse:
+def export_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_nps_manager(request.user)
     form = ExportForm(request.POST)
     filters = clean_filter_data(request.POST)
@@ -659,7 +648,7 @@ def export_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_download(request: HttpRequest, job_id: int) -> HttpResponseBase:
+def export_download(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponseBase:
     require_nps_manager(request.user)
     job = get_object_or_404(export_jobs_of(request.user), pk=job_id)
     return serve_export_file(request, job)
@@ -692,7 +681,11 @@ def serve_export_file(request: HttpRequest, job: ExportJob) -> HttpResponseBase:
 
 
 def _token_page(
-    request: HttpRequest, *, form: ApiTokenForm | None = None, status: int = 200, **context: Any
+    request: AuthenticatedHttpRequest,
+    *,
+    form: ApiTokenForm | None = None,
+    status: int = 200,
+    **context: Any,
 ) -> HttpResponse:
     return render(
         request,
@@ -708,14 +701,14 @@ def _token_page(
 
 @login_required
 @require_GET
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_nps_manager(request.user)
     return _token_page(request)
 
 
 @login_required
 @require_POST
-def api_token_create_view(request: HttpRequest) -> HttpResponse:
+def api_token_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_nps_manager(request.user)
     form = ApiTokenForm(request.POST, user=request.user)
     if form.is_valid():
@@ -738,7 +731,7 @@ def api_token_create_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+def api_token_revoke_view(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     require_nps_manager(request.user)
     token = get_object_or_404(tokens_visible_to(request.user), pk=token_id)
     api_token_revoke(actor=request.user, token=token)

@@ -8,8 +8,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from core.admin import ReadOnlyAdmin
+from core.types import actor_of
+
 from . import services
-from .models import Activity, Department, Employee, EmployeeImport, Position
+from .models import Department, Employee, EmployeeImport, Position
 
 
 @admin.register(Department)
@@ -25,7 +28,7 @@ class DepartmentAdmin(admin.ModelAdmin):
         if change:
             saved = Department.objects.get(pk=obj.pk)
             services.department_update(
-                actor=request.user,
+                actor=actor_of(request),
                 department=saved,
                 name=obj.name,
                 parent=obj.parent,
@@ -33,7 +36,7 @@ class DepartmentAdmin(admin.ModelAdmin):
             )
         else:
             created = services.department_create(
-                actor=request.user, name=obj.name, parent=obj.parent, head=obj.head
+                actor=actor_of(request), name=obj.name, parent=obj.parent, head=obj.head
             )
             obj.pk = created.pk
             obj.path = created.path
@@ -50,11 +53,11 @@ class PositionAdmin(admin.ModelAdmin):
         if change:
             saved = Position.objects.get(pk=obj.pk)
             services.position_update(
-                actor=request.user, position=saved, name=obj.name, description=obj.description
+                actor=actor_of(request), position=saved, name=obj.name, description=obj.description
             )
         else:
             obj.pk = services.position_create(
-                actor=request.user, name=obj.name, description=obj.description
+                actor=actor_of(request), name=obj.name, description=obj.description
             ).pk
 
 
@@ -82,39 +85,19 @@ class EmployeeAdmin(admin.ModelAdmin):
         if change:
             saved = Employee.objects.get(pk=obj.pk)
             services.employee_update(
-                actor=request.user,
+                actor=actor_of(request),
                 employee=saved,
                 personnel_number=obj.personnel_number,
                 **values,
             )
         else:
             obj.pk = services.employee_create(
-                actor=request.user, personnel_number=obj.personnel_number, **values
+                actor=actor_of(request), personnel_number=obj.personnel_number, **values
             ).pk
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(Activity)
-class ActivityAdmin(_ReadOnlyAdmin):
-    list_display = ("created_at", "actor", "action", "summary")
-    list_filter = ("action",)
-    list_select_related = ("actor",)
-    search_fields = ("summary", "target_id")
-    date_hierarchy = "created_at"
-
-
 @admin.register(EmployeeImport)
-class EmployeeImportAdmin(_ReadOnlyAdmin):
+class EmployeeImportAdmin(ReadOnlyAdmin):
     list_display = (
         "file_name",
         "uploaded_by",

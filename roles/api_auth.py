@@ -108,7 +108,8 @@ def api_token_create(
         actor=actor,
         action="api_token.create",
         target=token,
-        summary=_("API token “%(name)s” created") % {"name": token.name},
+        message=gettext_lazy("API token “%(name)s” created"),
+        params={"name": token.name},
         data={"scopes": scopes, "acts_as": acting_as.get_username()},
     )
     return token, key
@@ -128,7 +129,8 @@ def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
             actor=actor,
             action="api_token.revoke",
             target=token,
-            summary=_("API token “%(name)s” revoked") % {"name": token.name},
+            message=gettext_lazy("API token “%(name)s” revoked"),
+            params={"name": token.name},
         )
     return token
 

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+
+from core.forms import EditFormMixin
+from core.types import Actor
 
 from .imports import MAX_FILE_BYTES
 from .models import Department, Employee, Gender, Position, ProgramRole
 from .permissions import manager_root_department
 from .selectors import departments_visible_to, employees_visible_to
 from .services import LOGIN_ROLES
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field where the form has one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
 
 BRANCH_SEPARATOR = " \u203a "  # a single right-pointing angle quotation mark
 
@@ -77,51 +68,14 @@ class EmployeeChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} · {obj.department.name}"
 
 
-class VersionField(forms.CharField):
-    """The hidden `updated_at` a form was opened with, to refuse a save over a newer one."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "error_messages",
-            {"required": _("This form is out of date: reload the page and try again.")},
-        )
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> datetime.datetime | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        parsed = parse_datetime(text)
-        if parsed is None:
-            raise ValidationError(self.error_messages["required"], code="invalid")
-        return parsed
-
-
-def version_of(instance: Any) -> str:
-    return instance.updated_at.isoformat()
-
-
-class _ScopedForm(forms.Form):
+class _ScopedForm(EditFormMixin, forms.Form):
     """A form whose choices depend on who fills it and on the object being edited."""
 
-    def __init__(self, *args: Any, user: Any, instance: Any = None, **kwargs: Any) -> None:
-        if instance is not None:
-            kwargs.setdefault("auto_id", f"id_{type(instance).__name__.lower()}_{instance.pk}_%s")
-        else:
-            kwargs.setdefault("auto_id", "id_new_%s")
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.instance = instance
-        if instance is None:
-            self.fields.pop("updated_at", None)
-        elif not self.is_bound:
-            self.initial.setdefault("updated_at", version_of(instance))
+    unique_ids = True
 
-    @property
-    def hidden_errors(self) -> list[str]:
-        return [str(error) for field in self.hidden_fields() for error in field.errors]
+    def __init__(self, *args: Any, user: Actor, instance: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, instance=instance, **kwargs)
+        self.user = user
 
 
 class DepartmentForm(_ScopedForm):
@@ -130,7 +84,6 @@ class DepartmentForm(_ScopedForm):
         label=_("Parent department"), queryset=Department.objects.none(), required=True
     )
     head = forms.ModelChoiceField(label=_("Head"), queryset=Employee.objects.none(), required=False)
-    updated_at = VersionField()
 
     def __init__(
         self, *args: Any, user: Any, instance: Department | None = None, **kwargs: Any
@@ -179,7 +132,6 @@ class PositionForm(_ScopedForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    updated_at = VersionField()
 
     def __init__(
         self, *args: Any, user: Any, instance: Position | None = None, **kwargs: Any
@@ -202,7 +154,6 @@ class EmployeeForm(_ScopedForm):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     email = forms.EmailField(label=_("E-mail"), required=False)
-    updated_at = VersionField()
 
     def __init__(
         self, *args: Any, user: Any, instance: Employee | None = None, **kwargs: Any

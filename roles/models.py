@@ -151,37 +151,6 @@ class Employee(models.Model):
         return self.full_name
 
 
-class Activity(models.Model):
-    """Who changed what and when: one row per change a person makes to shared data.
-
-    Called "activity" so it is never confused with mystery-shopper audits.
-    """
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("who"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="activities",
-    )
-    action = models.CharField(_("action"), max_length=100)
-    target_type = models.CharField(max_length=100)
-    target_id = models.CharField(max_length=50)
-    summary = models.CharField(_("what"), max_length=500)
-    data: models.JSONField[Any, Any] = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("activity")
-        verbose_name_plural = _("activity")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
-
-    def __str__(self) -> str:
-        return self.summary
-
-
 class EmployeeImport(models.Model):
     """One employee CSV upload: previewed, then applied all or nothing by a task."""
 

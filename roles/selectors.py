@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from .models import Activity, Department, Employee, Position
+from .models import Department, Employee, Position
 from .permissions import is_manager, manager_root_department
 
 
@@ -48,7 +49,51 @@ def positions_visible_to(user: Any) -> QuerySet[Position]:
     return Position.objects.all()
 
 
-def activity_for(*, target_type: str, target_id: int | str) -> QuerySet[Activity]:
-    return Activity.objects.filter(
-        target_type=target_type, target_id=str(target_id)
-    ).select_related("actor")
+@dataclass
+class DepartmentNode:
+    """A department in the tree as a manager sees it: its depth, and its active head
+    count alone and with the departments below it."""
+
+    department: Department
+    depth: int
+    employee_count: int
+    subtree_employee_count: int = 0
+
+
+def department_tree(user: Any) -> list[DepartmentNode]:
+    """The visible departments in tree order (siblings by name), with active head counts."""
+    rows = (
+        departments_visible_to(user)
+        .select_related("head")
+        .annotate(active_employees=Count("employees", filter=Q(employees__is_active=True)))
+    )
+    counts: dict[int, int] = {}
+    departments: list[Department] = []
+    for row in rows:
+        counts[row.pk] = row.active_employees
+        departments.append(row)
+    visible_ids = set(counts)
+    children: dict[int | None, list[Department]] = {}
+    for department in departments:
+        key = department.parent_id if department.parent_id in visible_ids else None
+        children.setdefault(key, []).append(department)
+    for siblings in children.values():
+        siblings.sort(key=lambda department: department.name.casefold())
+
+    nodes: list[DepartmentNode] = []
+
+    def walk(parent_id: int | None, depth: int) -> int:
+        total = 0
+        for department in children.get(parent_id, []):
+            node = DepartmentNode(department, depth, counts[department.pk])
+            nodes.append(node)
+            node.subtree_employee_count = node.employee_count + walk(department.pk, depth + 1)
+            total += node.subtree_employee_count
+        return total
+
+    walk(None, 0)
+    return nodes
+
+
+def department_node(user: Any, department: Department) -> DepartmentNode:
+    return next(node for node in department_tree(user) if node.department.pk == department.pk)

@@ -10,68 +10,23 @@ from typing import Any
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
+
+from core.activity import activity_build, activity_record
+from core.edits import Revision, edit_lock, model_update, set_active
+from core.models import Activity
+from core.types import Actor
 
 from .imports import EmployeeRowValues, employee_changes, employee_field_values, existing_employees
-from .models import Activity, Department, Employee, EmployeeImport, Gender, Position, ProgramRole
+from .models import Department, Employee, EmployeeImport, Gender, Position, ProgramRole
 from .signals import department_moved
 
 logger = logging.getLogger(__name__)
-
-
-class StaleEditError(Exception):
-    """Someone else saved the object after the form being saved was opened."""
-
-
-def activity_record(
-    *,
-    actor: Any,
-    action: str,
-    target: models.Model,
-    summary: str,
-    data: dict[str, Any] | None = None,
-) -> Activity:
-    """Record who did what to which object. Call inside the writing transaction."""
-    return Activity.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        summary=summary[:500],
-        data=data or {},
-    )
-
-
-def _changed_fields(instance: models.Model, values: dict[str, Any]) -> dict[str, list[str]]:
-    changes: dict[str, list[str]] = {}
-    for field, new in values.items():
-        old = getattr(instance, field)
-        if old != new:
-            changes[field] = [str(old), str(new)]
-    return changes
-
-
-def _guard_not_stale(instance: Any, expected_updated_at: datetime.datetime | None) -> None:
-    """Refuse a save based on a version of the row that is no longer the latest.
-
-    The row is locked first (a no-op on SQLite, which writes one at a time), so two
-    saves of the same form cannot both pass the check.
-    """
-    if expected_updated_at is None:
-        return
-    current = (
-        type(instance)
-        .objects.select_for_update()
-        .values_list("updated_at", flat=True)
-        .get(pk=instance.pk)
-    )
-    if current != expected_updated_at:
-        raise StaleEditError
 
 
 def _name_taken(names: Sequence[str], name: str) -> bool:
@@ -104,7 +59,7 @@ def _department_guard_name(
 @transaction.atomic
 def department_create(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     parent: Department | None,
     head: Employee | None = None,
@@ -120,7 +75,8 @@ def department_create(
         actor=actor,
         action="department.create",
         target=department,
-        summary=_("Department “%(name)s” created") % {"name": department.name},
+        message=gettext_lazy("Department “%(name)s” created"),
+        params={"name": department.name},
     )
     return department
 
@@ -128,18 +84,18 @@ def department_create(
 @transaction.atomic
 def department_update(
     *,
-    actor: Any,
+    actor: Actor,
     department: Department,
     name: str,
     parent: Department | None,
     head: Employee | None,
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
 ) -> Department:
     """Rename, move or change the head. Moving re-paths the whole subtree.
 
-    With `expected_updated_at`, a save based on an outdated form raises StaleEditError.
+    With `expected_updated_at`, a save based on an outdated form raises EditConflict.
     """
-    _guard_not_stale(department, expected_updated_at)
+    edit_lock(Department, department.pk, expected=expected_updated_at)
     if parent is not None and (parent.pk == department.pk or parent.is_within(department)):
         raise ValidationError(
             {"parent": _("A department cannot be placed inside itself or below itself.")}
@@ -147,14 +103,13 @@ def department_update(
     if parent is not None and parent.pk != department.parent_id and not parent.is_active:
         raise ValidationError({"parent": _("The parent department is deactivated.")})
     _department_guard_name(name=name, parent=parent, department=department)
-    values = {"name": name.strip(), "parent": parent, "head": head}
-    changes = _changed_fields(department, values)
     old_path = department.path
     old_parent_id = department.parent_id
-    for field, value in values.items():
-        setattr(department, field, value)
-    department.full_clean(exclude=["path"])
-    department.save()
+    changes = model_update(
+        instance=department,
+        data={"name": name.strip(), "parent": parent, "head": head},
+        clean_exclude=["path"],
+    )
     if "parent" in changes:
         _department_refresh_path(department)
         # Every descendant's path starts with the old prefix: swap it in one UPDATE.
@@ -172,14 +127,15 @@ def department_update(
             actor=actor,
             action="department.update",
             target=department,
-            summary=_("Department “%(name)s” changed") % {"name": department.name},
+            message=gettext_lazy("Department “%(name)s” changed"),
+            params={"name": department.name},
             data={"changes": changes},
         )
     return department
 
 
 @transaction.atomic
-def department_set_active(*, actor: Any, department: Department, is_active: bool) -> Department:
+def department_set_active(*, actor: Actor, department: Department, is_active: bool) -> Department:
     """Deactivate a department with the departments below it, or reactivate one.
 
     Refused while any of them has active employees; a department is reactivated only
@@ -214,21 +170,18 @@ def department_set_active(*, actor: Any, department: Department, is_active: bool
         ).exclude(pk=department.pk)
         below = list(below_queryset.values_list("name", flat=True))
         below_queryset.update(is_active=False, updated_at=timezone.now())
-    department.is_active = is_active
-    department.save(update_fields=["is_active", "updated_at"])
-    activity_record(
+    return set_active(
         actor=actor,
-        action="department.activate" if is_active else "department.deactivate",
-        target=department,
-        summary=(
-            _("Department “%(name)s” reactivated")
+        instance=department,
+        is_active=is_active,
+        message=(
+            gettext_lazy("Department “%(name)s” reactivated")
             if is_active
-            else _("Department “%(name)s” deactivated")
-        )
-        % {"name": department.name},
+            else gettext_lazy("Department “%(name)s” deactivated")
+        ),
+        params={"name": department.name},
         data={"also_deactivated": below} if below else None,
     )
-    return department
 
 
 # Positions ------------------------------------------------------------------
@@ -243,7 +196,7 @@ def _position_guard_name(*, name: str, position: Position | None) -> None:
 
 
 @transaction.atomic
-def position_create(*, actor: Any, name: str, description: str = "") -> Position:
+def position_create(*, actor: Actor, name: str, description: str = "") -> Position:
     _position_guard_name(name=name, position=None)
     position = Position(name=name.strip(), description=description.strip())
     position.full_clean()
@@ -252,7 +205,8 @@ def position_create(*, actor: Any, name: str, description: str = "") -> Position
         actor=actor,
         action="position.create",
         target=position,
-        summary=_("Position “%(name)s” created") % {"name": position.name},
+        message=gettext_lazy("Position “%(name)s” created"),
+        params={"name": position.name},
     )
     return position
 
@@ -260,33 +214,31 @@ def position_create(*, actor: Any, name: str, description: str = "") -> Position
 @transaction.atomic
 def position_update(
     *,
-    actor: Any,
+    actor: Actor,
     position: Position,
     name: str,
     description: str,
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
 ) -> Position:
-    _guard_not_stale(position, expected_updated_at)
+    edit_lock(Position, position.pk, expected=expected_updated_at)
     _position_guard_name(name=name, position=position)
-    values = {"name": name.strip(), "description": description.strip()}
-    changes = _changed_fields(position, values)
-    for field, value in values.items():
-        setattr(position, field, value)
-    position.full_clean()
-    position.save()
+    changes = model_update(
+        instance=position, data={"name": name.strip(), "description": description.strip()}
+    )
     if changes:
         activity_record(
             actor=actor,
             action="position.update",
             target=position,
-            summary=_("Position “%(name)s” changed") % {"name": position.name},
+            message=gettext_lazy("Position “%(name)s” changed"),
+            params={"name": position.name},
             data={"changes": changes},
         )
     return position
 
 
 @transaction.atomic
-def position_set_active(*, actor: Any, position: Position, is_active: bool) -> Position:
+def position_set_active(*, actor: Actor, position: Position, is_active: bool) -> Position:
     if not is_active:
         holders = position.employees.filter(is_active=True).count()
         if holders:
@@ -300,20 +252,17 @@ def position_set_active(*, actor: Any, position: Position, is_active: bool) -> P
                 )
                 % {"count": holders, "name": position.name}
             )
-    position.is_active = is_active
-    position.save(update_fields=["is_active", "updated_at"])
-    activity_record(
+    return set_active(
         actor=actor,
-        action="position.activate" if is_active else "position.deactivate",
-        target=position,
-        summary=(
-            _("Position “%(name)s” reactivated")
+        instance=position,
+        is_active=is_active,
+        message=(
+            gettext_lazy("Position “%(name)s” reactivated")
             if is_active
-            else _("Position “%(name)s” deactivated")
-        )
-        % {"name": position.name},
+            else gettext_lazy("Position “%(name)s” deactivated")
+        ),
+        params={"name": position.name},
     )
-    return position
 
 
 # Employees ------------------------------------------------------------------
@@ -344,7 +293,7 @@ def _employee_guard_placement(
 @transaction.atomic
 def employee_create(
     *,
-    actor: Any,
+    actor: Actor,
     personnel_number: str,
     full_name: str,
     department: Department,
@@ -369,7 +318,8 @@ def employee_create(
         actor=actor,
         action="employee.create",
         target=employee,
-        summary=_("Employee “%(name)s” added") % {"name": employee.full_name},
+        message=gettext_lazy("Employee “%(name)s” added"),
+        params={"name": employee.full_name},
     )
     return employee
 
@@ -377,15 +327,15 @@ def employee_create(
 @transaction.atomic
 def employee_update(
     *,
-    actor: Any,
+    actor: Actor,
     employee: Employee,
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
     **values: Any,
 ) -> Employee:
     unknown = set(values) - set(EMPLOYEE_FIELDS) - {"personnel_number"}
     if unknown:
         raise TypeError(f"Unknown employee fields: {sorted(unknown)}")
-    _guard_not_stale(employee, expected_updated_at)
+    edit_lock(Employee, employee.pk, expected=expected_updated_at)
     _employee_guard_placement(
         department=values.get("department", employee.department),
         position=values.get("position", employee.position),
@@ -394,24 +344,21 @@ def employee_update(
     for key in ("full_name", "email", "personnel_number"):
         if key in values and isinstance(values[key], str):
             values[key] = values[key].strip()
-    changes = _changed_fields(employee, values)
-    for field, value in values.items():
-        setattr(employee, field, value)
-    employee.full_clean(exclude=["user"])
-    employee.save()
+    changes = model_update(instance=employee, data=values, clean_exclude=["user"])
     if changes:
         activity_record(
             actor=actor,
             action="employee.update",
             target=employee,
-            summary=_("Employee “%(name)s” changed") % {"name": employee.full_name},
+            message=gettext_lazy("Employee “%(name)s” changed"),
+            params={"name": employee.full_name},
             data={"changes": changes},
         )
     return employee
 
 
 @transaction.atomic
-def employee_set_active(*, actor: Any, employee: Employee, is_active: bool) -> Employee:
+def employee_set_active(*, actor: Actor, employee: Employee, is_active: bool) -> Employee:
     """A deactivated employee can no longer sign in; a reactivated one can again."""
     if not is_active and employee.user_id and employee.user_id == getattr(actor, "pk", None):
         raise ValidationError(_("You cannot deactivate yourself."))
@@ -425,27 +372,24 @@ def employee_set_active(*, actor: Any, employee: Employee, is_active: bool) -> E
             _("Reactivate the position “%(name)s” first, or give the employee another one.")
             % {"name": employee.position.name}
         )
-    employee.is_active = is_active
-    employee.save(update_fields=["is_active", "updated_at"])
     if employee.user_id:
         get_user_model().objects.filter(pk=employee.user_id).update(is_active=is_active)
-    activity_record(
+    return set_active(
         actor=actor,
-        action="employee.activate" if is_active else "employee.deactivate",
-        target=employee,
-        summary=(
-            _("Employee “%(name)s” reactivated")
+        instance=employee,
+        is_active=is_active,
+        message=(
+            gettext_lazy("Employee “%(name)s” reactivated")
             if is_active
-            else _("Employee “%(name)s” deactivated")
-        )
-        % {"name": employee.full_name},
+            else gettext_lazy("Employee “%(name)s” deactivated")
+        ),
+        params={"name": employee.full_name},
     )
-    return employee
 
 
 @transaction.atomic
 def employee_link_login(
-    *, actor: Any, employee: Employee, user: Any, roles: list[str] | None = None
+    *, actor: Actor, employee: Employee, user: Any, roles: list[str] | None = None
 ) -> Employee:
     """Link a login to an employee and give it program roles (staff by default)."""
     if Employee.objects.filter(user=user).exclude(pk=employee.pk).exists():
@@ -458,8 +402,8 @@ def employee_link_login(
         actor=actor,
         action="employee.link_login",
         target=employee,
-        summary=_("Login “%(login)s” linked to “%(name)s”")
-        % {"login": user.get_username(), "name": employee.full_name},
+        message=gettext_lazy("Login “%(login)s” linked to “%(name)s”"),
+        params={"login": user.get_username(), "name": employee.full_name},
     )
     return employee
 
@@ -471,7 +415,7 @@ LOGIN_ROLES = (ProgramRole.STAFF, ProgramRole.AUDITOR, ProgramRole.MANAGER)
 
 @transaction.atomic
 def employee_create_login(
-    *, actor: Any, employee: Employee, username: str, password: str, roles: Sequence[str]
+    *, actor: Actor, employee: Employee, username: str, password: str, roles: Sequence[str]
 ) -> Employee:
     """Create a login for an employee who has none and link it (see employee_link_login).
 
@@ -528,7 +472,7 @@ class EmployeeImportRejected(Exception):
 
 @transaction.atomic
 def employee_import_create(
-    *, actor: Any, file_name: str, checksum: str, rows: list[EmployeeRowValues]
+    *, actor: Actor, file_name: str, checksum: str, rows: list[EmployeeRowValues]
 ) -> EmployeeImport:
     """Keep a previewed, error-free file so the manager can confirm exactly what was shown.
 
@@ -552,7 +496,7 @@ def _employee_import_enqueue(import_id: int) -> None:
 
 
 @transaction.atomic
-def employee_import_confirm(*, actor: Any, employee_import: EmployeeImport) -> EmployeeImport:
+def employee_import_confirm(*, actor: Actor, employee_import: EmployeeImport) -> EmployeeImport:
     """Queue a previewed import for the apply task, once, after this transaction commits."""
     claimed = EmployeeImport.objects.filter(
         pk=employee_import.pk, status=EmployeeImport.Status.PREVIEWED
@@ -564,8 +508,8 @@ def employee_import_confirm(*, actor: Any, employee_import: EmployeeImport) -> E
         actor=actor,
         action="employee_import.confirm",
         target=employee_import,
-        summary=_("Import of “%(file)s” confirmed (%(count)s rows)")
-        % {"file": employee_import.file_name, "count": len(employee_import.rows)},
+        message=gettext_lazy("Import of “%(file)s” confirmed (%(count)s rows)"),
+        params={"file": employee_import.file_name, "count": len(employee_import.rows)},
     )
     pk = employee_import.pk
     transaction.on_commit(lambda: _employee_import_enqueue(pk))
@@ -711,22 +655,24 @@ def _employee_import_write(employee_import: EmployeeImport) -> dict[str, int]:
 
     source = {"import_id": employee_import.pk, "file": employee_import.file_name}
     activities = [
-        _activity(
-            actor,
-            "employee.create",
-            employee,
-            _("Employee “%(name)s” added by import") % {"name": employee.full_name},
-            source,
+        activity_build(
+            actor=actor,
+            action="employee.create",
+            target=employee,
+            message=gettext_lazy("Employee “%(name)s” added by import"),
+            params={"name": employee.full_name},
+            data=source,
         )
         for employee in to_create
     ]
     activities += [
-        _activity(
-            actor,
-            "employee.update",
-            employee,
-            _("Employee “%(name)s” changed by import") % {"name": employee.full_name},
-            {**source, "changes": changed[employee.pk]},
+        activity_build(
+            actor=actor,
+            action="employee.update",
+            target=employee,
+            message=gettext_lazy("Employee “%(name)s” changed by import"),
+            params={"name": employee.full_name},
+            data={**source, "changes": changed[employee.pk]},
         )
         for employee, _changes in to_update
     ]
@@ -736,10 +682,10 @@ def _employee_import_write(employee_import: EmployeeImport) -> dict[str, int]:
         actor=actor,
         action="employee_import.apply",
         target=employee_import,
-        summary=_(
+        message=gettext_lazy(
             "Import of “%(file)s”: %(created)s added, %(updated)s changed, %(unchanged)s unchanged"
-        )
-        % {"file": employee_import.file_name, **counts},
+        ),
+        params={"file": employee_import.file_name, **counts},
         data=counts,
     )
     return counts
@@ -758,19 +704,6 @@ def _import_change_record(
         else:
             record[name] = [str(old), str(new)]
     return record
-
-
-def _activity(
-    actor: Any, action: str, target: Employee, summary: str, data: dict[str, Any]
-) -> Activity:
-    return Activity(
-        actor=actor,
-        action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        summary=summary[:500],
-        data=data,
-    )
 
 
 def employee_import_sweep(*, now: datetime.datetime | None = None) -> int:

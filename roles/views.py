@@ -19,14 +19,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
-from django_htmx.middleware import HtmxDetails
+
+from core.activity import activity_for
+from core.forms import apply_errors
+from core.models import Activity
+from core.types import AuthenticatedHttpRequest, HtmxHttpRequest
+from core.views import InlineEdit, inline_edit
 
 from .forms import (
     DepartmentForm,
@@ -36,8 +42,6 @@ from .forms import (
     EmployeeLoginForm,
     PositionForm,
     PositionSearchForm,
-    apply_errors,
-    version_of,
 )
 from .imports import (
     COLUMNS,
@@ -47,17 +51,17 @@ from .imports import (
     read_employee_csv,
     rows_from_stored,
 )
-from .models import Activity, Department, Employee, EmployeeImport, Gender, Position, ProgramRole
+from .models import Department, Employee, EmployeeImport, Gender, Position, ProgramRole
 from .permissions import require_manager
 from .selectors import (
-    activity_for,
+    department_node,
+    department_tree,
     departments_visible_to,
     employee_search,
     employees_visible_to,
     positions_visible_to,
 )
 from .services import (
-    StaleEditError,
     department_create,
     department_set_active,
     department_update,
@@ -75,101 +79,28 @@ from .services import (
 EMPLOYEES_PER_PAGE = 50
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-def _active_flag(request: HttpRequest) -> bool | None:
+def _active_flag(request: AuthenticatedHttpRequest) -> bool | None:
     return {"1": True, "0": False}.get(request.POST.get("is_active", ""))
-
-
-def _stale_form(form_class: Any, request: HttpRequest, instance: Any, **kwargs: Any) -> Any:
-    """The typed values again, now based on the saved version, with the conflict explained."""
-    instance.refresh_from_db()
-    data = request.POST.copy()
-    data["updated_at"] = version_of(instance)
-    form = form_class(data, instance=instance, **kwargs)
-    form.is_valid()
-    form.add_error(
-        None,
-        _(
-            "Someone else saved a change while you were editing. What is saved now is "
-            "shown below; save again to replace it with what you typed, or cancel."
-        ),
-    )
-    return form
-
-
-def _edit_page(
-    request: HttpRequest, *, title: str, form_partial: str, context: dict[str, Any], status: int
-) -> HttpResponse:
-    """The edit form as a page of its own, for a browser without JavaScript."""
-    return render(
-        request,
-        "roles/edit_page.html",
-        {"title": title, "form_partial": form_partial, **context},
-        status=status,
-    )
 
 
 # Departments ----------------------------------------------------------------------
 
 
-@dataclass
-class DepartmentNode:
-    department: Department
-    depth: int
-    employee_count: int
-    subtree_employee_count: int = 0
-
-
-def _department_tree(user: Any) -> list[DepartmentNode]:
-    """The visible departments in tree order (siblings by name), with active head counts."""
-    departments = list(
-        departments_visible_to(user)
-        .select_related("head")
-        .annotate(active_employees=Count("employees", filter=Q(employees__is_active=True)))
-    )
-    visible_ids = {department.pk for department in departments}
-    children: dict[int | None, list[Department]] = {}
-    for department in departments:
-        key = department.parent_id if department.parent_id in visible_ids else None
-        children.setdefault(key, []).append(department)
-    for siblings in children.values():
-        siblings.sort(key=lambda department: department.name.casefold())
-
-    nodes: list[DepartmentNode] = []
-
-    def walk(parent_id: int | None, depth: int) -> int:
-        total = 0
-        for department in children.get(parent_id, []):
-            node = DepartmentNode(department, depth, department.active_employees)  # type: ignore[attr-defined]
-            nodes.append(node)
-            node.subtree_employee_count = node.employee_count + walk(department.pk, depth + 1)
-            total += node.subtree_employee_count
-        return total
-
-    walk(None, 0)
-    return nodes
-
-
-def _department_node(user: Any, department: Department) -> DepartmentNode:
-    return next(node for node in _department_tree(user) if node.department.pk == department.pk)
-
-
-def _department_page(request: HttpRequest, status: int = 200, **context: Any) -> HttpResponse:
+def _department_page(
+    request: AuthenticatedHttpRequest, status: int = 200, **context: Any
+) -> HttpResponse:
     context.setdefault("create_form", DepartmentForm(user=request.user))
-    context.setdefault("nodes", _department_tree(request.user))
+    context.setdefault("nodes", department_tree(request.user))
     return render(request, "roles/department_list.html", context, status=status)
 
 
 def _department_tree_response(
-    request: HttpRequest, status: int = 200, **context: Any
+    request: AuthenticatedHttpRequest, status: int = 200, **context: Any
 ) -> HttpResponse:
     response = render(
         request,
         "roles/department_list.html#tree",
-        {"nodes": _department_tree(request.user), **context},
+        {"nodes": department_tree(request.user), **context},
         status=status,
     )
     return reswap(retarget(response, "#department-tree"), "outerHTML")
@@ -206,7 +137,7 @@ def department_create_view(request: HtmxHttpRequest) -> HttpResponse:
                 request,
                 "roles/department_list.html#created",
                 {
-                    "nodes": _department_tree(request.user),
+                    "nodes": department_tree(request.user),
                     "create_form": DepartmentForm(user=request.user),
                     "create_open": True,
                     "create_notice": notice,
@@ -234,26 +165,7 @@ def department_row(request: HtmxHttpRequest, department_id: int) -> HttpResponse
     return render(
         request,
         "roles/department_list.html#row",
-        {"node": _department_node(request.user, department)},
-    )
-
-
-def _department_form_response(
-    request: HtmxHttpRequest,
-    form: DepartmentForm,
-    department: Department,
-    status: int = 200,
-    saved: Department | None = None,
-) -> HttpResponse:
-    context = {"form": form, "department": department, "saved": saved}
-    if request.htmx:
-        return render(request, "roles/department_list.html#edit_row", context, status=status)
-    return _edit_page(
-        request,
-        title=_("Edit department “%(name)s”") % {"name": department.name},
-        form_partial="roles/department_list.html#edit_form",
-        context=context,
-        status=status,
+        {"node": department_node(request.user, department)},
     )
 
 
@@ -262,41 +174,44 @@ def _department_form_response(
 def department_edit(request: HtmxHttpRequest, department_id: int) -> HttpResponse:
     require_manager(request.user)
     department = get_object_or_404(departments_visible_to(request.user), pk=department_id)
-    if request.method == "GET":
-        return _department_form_response(
-            request, DepartmentForm(user=request.user, instance=department), department
-        )
-    form = DepartmentForm(request.POST, user=request.user, instance=department)
-    if not form.is_valid():
-        return _department_form_response(request, form, department, status=422)
+    form = DepartmentForm(request.POST or None, user=request.user, instance=department)
     old_parent_id = department.parent_id
-    try:
-        department = department_update(
-            actor=request.user,
-            department=department,
-            name=form.cleaned_data["name"],
-            parent=form.parent_value(),
-            head=form.cleaned_data["head"],
-            expected_updated_at=form.cleaned_data["updated_at"],
+
+    def saved(department: Department) -> HttpResponse:
+        if department.parent_id != old_parent_id:
+            # A move changes where the row and everything below it sit in the tree.
+            return _department_tree_response(
+                request, tree_notice=_saved_notice(department), highlight=department.pk
+            )
+        return render(
+            request,
+            "roles/department_list.html#row",
+            {"node": department_node(request.user, department), "focus_edit": True},
         )
-    except StaleEditError:
-        form = _stale_form(DepartmentForm, request, department, user=request.user)
-        return _department_form_response(request, form, department, status=409, saved=department)
-    except ValidationError as error:
-        apply_errors(form, error)
-        department = get_object_or_404(departments_visible_to(request.user), pk=department_id)
-        return _department_form_response(request, form, department, status=422)
-    notice = _("Department “%(name)s” saved.") % {"name": department.name}
-    if not request.htmx:
-        messages.success(request, notice)
-        return redirect("roles:department_list")
-    if department.parent_id != old_parent_id:
-        # A move changes where the row and everything below it sit in the tree.
-        return _department_tree_response(request, tree_notice=notice, highlight=department.pk)
-    return render(
+
+    def _saved_notice(department: Department) -> str:
+        return _("Department “%(name)s” saved.") % {"name": department.name}
+
+    return inline_edit(
         request,
-        "roles/department_list.html#row",
-        {"node": _department_node(request.user, department), "focus_edit": True},
+        InlineEdit(
+            form=form,
+            template="roles/department_list.html#edit_row",
+            page_template="roles/department_list.html#edit_form",
+            title=_("Edit department “%(name)s”") % {"name": department.name},
+            context={"department": department},
+            save=lambda data: department_update(
+                actor=request.user,
+                department=department,
+                name=data["name"],
+                parent=form.parent_value(),
+                head=data["head"],
+                expected_updated_at=form.expected_revision,
+            ),
+            saved=saved,
+            done_url=lambda _department: reverse("roles:department_list"),
+            done_message=_saved_notice,
+        ),
     )
 
 
@@ -428,59 +343,35 @@ def position_row(request: HtmxHttpRequest, position_id: int) -> HttpResponse:
     return render(request, "roles/position_list.html#row", {"position": position})
 
 
-def _position_form_response(
-    request: HtmxHttpRequest,
-    form: PositionForm,
-    position: Position,
-    status: int = 200,
-    saved: Position | None = None,
-) -> HttpResponse:
-    context = {"form": form, "position": position, "saved": saved}
-    if request.htmx:
-        return render(request, "roles/position_list.html#edit_row", context, status=status)
-    return _edit_page(
-        request,
-        title=_("Edit position “%(name)s”") % {"name": position.name},
-        form_partial="roles/position_list.html#edit_form",
-        context=context,
-        status=status,
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def position_edit(request: HtmxHttpRequest, position_id: int) -> HttpResponse:
     require_manager(request.user)
     position = get_object_or_404(positions_visible_to(request.user), pk=position_id)
-    if request.method == "GET":
-        return _position_form_response(
-            request, PositionForm(user=request.user, instance=position), position
-        )
-    form = PositionForm(request.POST, user=request.user, instance=position)
-    if not form.is_valid():
-        return _position_form_response(request, form, position, status=422)
-    try:
-        position = position_update(
-            actor=request.user,
-            position=position,
-            name=form.cleaned_data["name"],
-            description=form.cleaned_data["description"],
-            expected_updated_at=form.cleaned_data["updated_at"],
-        )
-    except StaleEditError:
-        form = _stale_form(PositionForm, request, position, user=request.user)
-        return _position_form_response(request, form, position, status=409, saved=position)
-    except ValidationError as error:
-        apply_errors(form, error)
-        position = get_object_or_404(positions_visible_to(request.user), pk=position_id)
-        return _position_form_response(request, form, position, status=422)
-    if not request.htmx:
-        messages.success(request, _("Position “%(name)s” saved.") % {"name": position.name})
-        return redirect("roles:position_list")
-    return render(
+    form = PositionForm(request.POST or None, user=request.user, instance=position)
+    return inline_edit(
         request,
-        "roles/position_list.html#row",
-        {"position": _position_with_count(request.user, position), "focus_edit": True},
+        InlineEdit(
+            form=form,
+            template="roles/position_list.html#edit_row",
+            page_template="roles/position_list.html#edit_form",
+            title=_("Edit position “%(name)s”") % {"name": position.name},
+            context={"position": position},
+            save=lambda data: position_update(
+                actor=request.user,
+                position=position,
+                name=data["name"],
+                description=data["description"],
+                expected_updated_at=form.expected_revision,
+            ),
+            saved=lambda position: render(
+                request,
+                "roles/position_list.html#row",
+                {"position": _position_with_count(request.user, position), "focus_edit": True},
+            ),
+            done_url=lambda _position: reverse("roles:position_list"),
+            done_message=lambda position: _("Position “%(name)s” saved.") % {"name": position.name},
+        ),
     )
 
 
@@ -604,7 +495,7 @@ def employee_create_view(request: HtmxHttpRequest) -> HttpResponse:
     return reswap(retarget(response, "#employee-create"), "outerHTML")
 
 
-def _employee_in_scope(request: HttpRequest, employee_id: int) -> Employee:
+def _employee_in_scope(request: AuthenticatedHttpRequest, employee_id: int) -> Employee:
     return get_object_or_404(employees_visible_to(request.user), pk=employee_id)
 
 
@@ -618,65 +509,36 @@ def employee_row(request: HtmxHttpRequest, employee_id: int) -> HttpResponse:
     return render(request, "roles/employee_list.html#row", {"employee": employee})
 
 
-def _employee_form_response(
-    request: HtmxHttpRequest,
-    form: EmployeeForm,
-    employee: Employee,
-    status: int = 200,
-    saved: Employee | None = None,
-) -> HttpResponse:
-    context = {
-        "form": form,
-        "employee": employee,
-        "saved": saved,
-        "login_form": EmployeeLoginForm(employee=employee),
-    }
-    if request.htmx:
-        return render(request, "roles/employee_list.html#edit_row", context, status=status)
-    return _edit_page(
-        request,
-        title=_("Edit employee “%(name)s”") % {"name": employee.full_name},
-        form_partial="roles/employee_list.html#edit_form",
-        context=context,
-        status=status,
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def employee_edit(request: HtmxHttpRequest, employee_id: int) -> HttpResponse:
     require_manager(request.user)
     employee = _employee_in_scope(request, employee_id)
-    if request.method == "GET":
-        return _employee_form_response(
-            request, EmployeeForm(user=request.user, instance=employee), employee
-        )
-    form = EmployeeForm(request.POST, user=request.user, instance=employee)
-    if not form.is_valid():
-        return _employee_form_response(request, form, employee, status=422)
-    try:
-        employee_update(
-            actor=request.user,
-            employee=employee,
-            expected_updated_at=form.cleaned_data["updated_at"],
-            **form.service_values(),
-        )
-    except StaleEditError:
-        form = _stale_form(EmployeeForm, request, employee, user=request.user)
-        saved = _employee_in_scope(request, employee_id)
-        return _employee_form_response(request, form, saved, status=409, saved=saved)
-    except ValidationError as error:
-        apply_errors(form, error)
-        return _employee_form_response(
-            request, form, _employee_in_scope(request, employee_id), status=422
-        )
-    if not request.htmx:
-        messages.success(request, _("Employee “%(name)s” saved.") % {"name": employee.full_name})
-        return redirect("roles:employee_detail", employee_id=employee.pk)
-    return render(
+    form = EmployeeForm(request.POST or None, user=request.user, instance=employee)
+    return inline_edit(
         request,
-        "roles/employee_list.html#row",
-        {"employee": _employee_in_scope(request, employee_id), "focus_edit": True},
+        InlineEdit(
+            form=form,
+            template="roles/employee_list.html#edit_row",
+            page_template="roles/employee_list.html#edit_form",
+            title=_("Edit employee “%(name)s”") % {"name": employee.full_name},
+            context={"employee": employee, "login_form": EmployeeLoginForm(employee=employee)},
+            save=lambda data: employee_update(
+                actor=request.user,
+                employee=employee,
+                expected_updated_at=form.expected_revision,
+                **form.service_values(),
+            ),
+            saved=lambda employee: render(
+                request,
+                "roles/employee_list.html#row",
+                {"employee": _employee_in_scope(request, employee.pk), "focus_edit": True},
+            ),
+            done_url=lambda employee: reverse("roles:employee_detail", args=[employee.pk]),
+            done_message=lambda employee: (
+                _("Employee “%(name)s” saved.") % {"name": employee.full_name}
+            ),
+        ),
     )
 
 
@@ -749,9 +611,7 @@ def _history_value(field: str, value: str) -> str:
 def _employee_history(employee: Employee) -> list[HistoryEntry]:
     """The employee's activity, newest first, with field names people can read."""
     entries = []
-    for activity in activity_for(target_type=Employee._meta.label_lower, target_id=employee.pk)[
-        :100
-    ]:
+    for activity in activity_for(employee)[:100]:
         raw = activity.data.get("changes", {}) if isinstance(activity.data, dict) else {}
         changes = []
         for field, values in raw.items():
@@ -834,7 +694,9 @@ def _imports_visible_to(user: Any) -> QuerySet[EmployeeImport]:
     return imports.filter(uploaded_by=user)
 
 
-def _import_page(request: HttpRequest, status: int = 200, **context: Any) -> HttpResponse:
+def _import_page(
+    request: AuthenticatedHttpRequest, status: int = 200, **context: Any
+) -> HttpResponse:
     context.setdefault("form", EmployeeImportForm())
     context["recent_imports"] = _imports_visible_to(request.user)[:10]
     context["columns"] = COLUMNS

@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from roles.forms import VersionField, version_of
+from core.forms import EditFormMixin
 from roles.models import Department, Position
 
 from .months import month_param, parse_month
@@ -64,7 +64,7 @@ class DashboardForm(MonthForm):
         field.empty_label = None
 
 
-class BandSetForm(forms.Form):
+class BandSetForm(EditFormMixin, forms.Form):
     """New or changed incentive rules: a month, optionally a position, up to six bands."""
 
     effective_from = MonthField(
@@ -78,11 +78,11 @@ class BandSetForm(forms.Form):
         empty_label=_("All positions without rules of their own"),
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
-    # The stored version this form was opened on: a save over a newer one is refused.
-    updated_at = VersionField(required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, instance: Any = None, **kwargs: Any) -> None:
+        if instance is not None and not args:
+            kwargs.setdefault("initial", self.initial_for(instance))
+        super().__init__(*args, instance=instance, **kwargs)
         for index in range(1, BAND_ROWS + 1):
             self.fields[f"band_{index}_from"] = forms.DecimalField(
                 label=_("Band %(number)s: from, %%") % {"number": index},
@@ -100,6 +100,18 @@ class BandSetForm(forms.Form):
                 max_digits=5,
                 required=False,
             )
+
+    def saved_values(self, current: Any) -> list[tuple[str, str]]:
+        """The rules saved now: their month, position, note and bands."""
+        bands = "; ".join(
+            f"≥ {band.min_percent}% → {band.coefficient}" for band in current.bands.all()
+        )
+        return [
+            (str(self.fields["effective_from"].label), current.effective_from.strftime("%Y-%m")),
+            (str(self.fields["position"].label), str(current.position or _("All positions"))),
+            (str(_("Bands")), bands or "—"),
+            (str(self.fields["note"].label), current.note or "—"),
+        ]
 
     def band_rows(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:
         return [
@@ -130,7 +142,6 @@ class BandSetForm(forms.Form):
             "effective_from": band_set.effective_from,
             "position": band_set.position_id,
             "note": band_set.note,
-            "updated_at": version_of(band_set),
         }
         for index, band in enumerate(band_set.bands.all(), start=1):
             initial[f"band_{index}_from"] = band.min_percent

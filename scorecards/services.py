@@ -47,9 +47,11 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.activity import activity_record
+from core.edits import Revision, edit_lock
 from roles.models import Department, Position
-from roles.services import StaleEditError, activity_record
 
 from . import rollup
 from .models import (
@@ -889,7 +891,8 @@ def recompute_run_start(
             actor=actor,
             action="scorecards.recompute",
             target=run,
-            summary=_("Full recompute of the last %(count)s months requested") % {"count": months},
+            message=gettext_lazy("Full recompute of the last %(count)s months requested"),
+            params={"count": months},
         )
     if enqueue:
         pk = run.pk
@@ -1062,8 +1065,11 @@ def band_set_create(
         actor=actor,
         action="scorecards.band_set_create",
         target=band_set,
-        summary=_("Incentive rules from %(month)s for %(scope)s created")
-        % {"month": f"{month:%Y-%m}", "scope": position.name if position else _("all positions")},
+        message=gettext_lazy("Incentive rules from %(month)s for %(scope)s created"),
+        params={
+            "month": f"{month:%Y-%m}",
+            "scope": position.name if position else _("all positions"),
+        },
         data={"bands": _band_summary(bands)},
     )
     return band_set
@@ -1088,11 +1094,9 @@ def band_set_update(
     position: Position | None,
     bands: Sequence[BandInput],
     note: str = "",
-    expected_updated_at: datetime.datetime | None = None,
+    expected_updated_at: Revision | None = None,
 ) -> BandSet:
-    locked = BandSet.objects.select_for_update().get(pk=band_set.pk)
-    if expected_updated_at is not None and locked.updated_at != expected_updated_at:
-        raise StaleEditError
+    locked = edit_lock(BandSet, band_set.pk, expected=expected_updated_at)
     _guard_not_in_force(locked)
     month = _band_set_guard(
         effective_from=effective_from,
@@ -1117,8 +1121,11 @@ def band_set_update(
         actor=actor,
         action="scorecards.band_set_update",
         target=locked,
-        summary=_("Incentive rules from %(month)s for %(scope)s changed")
-        % {"month": f"{month:%Y-%m}", "scope": position.name if position else _("all positions")},
+        message=gettext_lazy("Incentive rules from %(month)s for %(scope)s changed"),
+        params={
+            "month": f"{month:%Y-%m}",
+            "scope": position.name if position else _("all positions"),
+        },
         data={"before": before, "after": _band_summary(bands)},
     )
     return locked
@@ -1132,8 +1139,8 @@ def band_set_delete(*, actor: Any, band_set: BandSet) -> None:
         actor=actor,
         action="scorecards.band_set_delete",
         target=locked,
-        summary=_("Incentive rules from %(month)s for %(scope)s deleted")
-        % {
+        message=gettext_lazy("Incentive rules from %(month)s for %(scope)s deleted"),
+        params={
             "month": f"{locked.effective_from:%Y-%m}",
             "scope": locked.position.name if locked.position else _("all positions"),
         },

@@ -14,16 +14,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.edits import EditConflict
+from core.forms import apply_errors
+from core.types import AuthenticatedHttpRequest
+from core.views import is_htmx
 from roles.models import Department, Employee
 from roles.permissions import employee_of, is_manager, manager_root_department
-from roles.services import StaleEditError
 
 from . import payroll, selectors, services
 from .charts import Point, compliance_chart
@@ -49,10 +52,6 @@ from .permissions import (
 
 TOP_LIMIT = 10
 DRILL_PAGE_SIZE = 50
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
 
 
 def _month_from(form: MonthForm) -> datetime.date:
@@ -85,7 +84,7 @@ def _responses_url(*, month: datetime.date, **filters: Any) -> str:
 # The staff scorecard ------------------------------------------------------------------------
 
 
-def _scorecard(request: HttpRequest, employee: Employee, *, own: bool) -> HttpResponse:
+def _scorecard(request: AuthenticatedHttpRequest, employee: Employee, *, own: bool) -> HttpResponse:
     form = MonthForm(request.GET or None)
     month = _month_from(form)
     months = recent_months(HISTORY_MONTHS, until=month)
@@ -132,14 +131,14 @@ def _scorecard(request: HttpRequest, employee: Employee, *, own: bool) -> HttpRe
 
 @login_required
 @require_GET
-def my_scorecard(request: HttpRequest) -> HttpResponse:
+def my_scorecard(request: AuthenticatedHttpRequest) -> HttpResponse:
     employee = own_employee_or_403(request.user)
     return _scorecard(request, employee, own=True)
 
 
 @login_required
 @require_GET
-def employee_scorecard(request: HttpRequest, employee_id: int) -> HttpResponse:
+def employee_scorecard(request: AuthenticatedHttpRequest, employee_id: int) -> HttpResponse:
     employee = scorecard_employee_or_404(request.user, employee_id)
     own = (mine := employee_of(request.user)) is not None and mine.pk == employee.pk
     return _scorecard(request, employee, own=own)
@@ -157,7 +156,7 @@ def _default_department(user: Any, scope: Any) -> Department | None:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_dashboard_reader(request.user)
     scope = departments_in_scope(request.user)
     form = DashboardForm(request.GET or None, departments=scope)
@@ -229,7 +228,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def department_audits(request: HttpRequest, department_id: int) -> HttpResponse:
+def department_audits(request: AuthenticatedHttpRequest, department_id: int) -> HttpResponse:
     """Drill-down: the audit steps behind a department's figure for a month."""
     department = department_in_scope_or_404(request.user, department_id)
     form = MonthForm(request.GET or None)
@@ -265,13 +264,15 @@ def department_audits(request: HttpRequest, department_id: int) -> HttpResponse:
 # Recompute -----------------------------------------------------------------------------------
 
 
-def _run_partial(request: HttpRequest, run: RecomputeRun | None, status: int = 200) -> HttpResponse:
+def _run_partial(
+    request: AuthenticatedHttpRequest, run: RecomputeRun | None, status: int = 200
+) -> HttpResponse:
     return render(request, "scorecards/dashboard.html#recompute", {"run": run}, status=status)
 
 
 @login_required
 @require_POST
-def recompute_start(request: HttpRequest) -> HttpResponse:
+def recompute_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_dashboard_reader(request.user)
     try:
         run = services.recompute_run_start(actor=request.user)
@@ -281,7 +282,7 @@ def recompute_start(request: HttpRequest) -> HttpResponse:
         status = 409
     # Without a broker the run has already finished in this request: show that.
     run.refresh_from_db()
-    if _is_htmx(request):
+    if is_htmx(request):
         return _run_partial(request, run, status=status)
     if status == 409:
         messages.info(request, _("A recompute is already under way."))
@@ -292,7 +293,7 @@ def recompute_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def recompute_status(request: HttpRequest, run_id: int) -> HttpResponse:
+def recompute_status(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     require_dashboard_reader(request.user)
     run = get_object_or_404(RecomputeRun.objects.select_related("requested_by"), pk=run_id)
     return _run_partial(request, run)
@@ -303,7 +304,7 @@ def recompute_status(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def payroll_csv(request: HttpRequest) -> HttpResponse:
+def payroll_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_dashboard_reader(request.user)
     scope = departments_in_scope(request.user)
     form = DashboardForm(request.GET or None, departments=scope)
@@ -333,11 +334,12 @@ def _with_upper(bands: list[Any]) -> list[tuple[Any, Any]]:
 
 
 def _bands_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     form: BandSetForm | None = None,
     status: int = 200,
     editing: BandSet | None = None,
+    conflict: list[tuple[str, str]] | None = None,
 ) -> HttpResponse:
     this_month = current_month()
     sets = list(selectors.band_sets())
@@ -358,6 +360,7 @@ def _bands_page(
             if form is not None
             else (BandSetForm(initial={"effective_from": this_month}) if editable else None),
             "editing": editing,
+            "conflict": conflict,
             "can_edit": editable,
             "this_month": this_month,
         },
@@ -365,20 +368,9 @@ def _bands_page(
     )
 
 
-def _apply_errors(form: BandSetForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            for item in errors:
-                form.add_error(target, item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
-def bands(request: HttpRequest) -> HttpResponse:
+def bands(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_dashboard_reader(request.user)
     if request.method == "GET":
         return _bands_page(request)
@@ -395,7 +387,7 @@ def bands(request: HttpRequest) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except ValidationError as error:
-        _apply_errors(form, error)
+        apply_errors(form, error)
         return _bands_page(request, form=form, status=422)
     messages.success(request, _("The incentive rules are saved."))
     return redirect("scorecards:bands")
@@ -403,7 +395,7 @@ def bands(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def band_edit(request: HttpRequest, band_set_id: int) -> HttpResponse:
+def band_edit(request: AuthenticatedHttpRequest, band_set_id: int) -> HttpResponse:
     require_band_editor(request.user)
     band_set = get_object_or_404(selectors.band_sets(), pk=band_set_id)
     if band_set.is_in_force_before(current_month()):
@@ -415,9 +407,9 @@ def band_edit(request: HttpRequest, band_set_id: int) -> HttpResponse:
         )
         return redirect("scorecards:bands")
     if request.method == "GET":
-        form = BandSetForm(initial=BandSetForm.initial_for(band_set))
+        form = BandSetForm(instance=band_set)
         return _bands_page(request, form=form, editing=band_set)
-    form = BandSetForm(request.POST)
+    form = BandSetForm(request.POST, instance=band_set)
     if not form.is_valid():
         return _bands_page(request, form=form, editing=band_set, status=422)
     try:
@@ -428,18 +420,13 @@ def band_edit(request: HttpRequest, band_set_id: int) -> HttpResponse:
             position=form.cleaned_data["position"],
             bands=form.cleaned_data["bands"],
             note=form.cleaned_data["note"],
-            expected_updated_at=form.cleaned_data.get("updated_at"),
+            expected_updated_at=form.expected_revision,
         )
-    except StaleEditError:
-        form.add_error(
-            None,
-            _(
-                "Someone else changed these rules after you opened them. Reload to see their version."
-            ),
-        )
-        return _bands_page(request, form=form, editing=band_set, status=409)
+    except EditConflict as error:
+        conflict = form.rebase(error.current)
+        return _bands_page(request, form=form, editing=band_set, status=409, conflict=conflict)
     except ValidationError as error:
-        _apply_errors(form, error)
+        apply_errors(form, error)
         return _bands_page(request, form=form, editing=band_set, status=422)
     messages.success(request, _("The incentive rules are saved."))
     return redirect("scorecards:bands")
@@ -447,7 +434,7 @@ def band_edit(request: HttpRequest, band_set_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def band_delete(request: HttpRequest, band_set_id: int) -> HttpResponse:
+def band_delete(request: AuthenticatedHttpRequest, band_set_id: int) -> HttpResponse:
     require_band_editor(request.user)
     band_set = get_object_or_404(BandSet, pk=band_set_id)
     try:

@@ -274,7 +274,6 @@ def form_for(
     kwargs: dict[str, Any] = {"data": data, "prefix": prefix}
     if instance is not None:
         kwargs["instance"] = instance
-        kwargs["initial"] = {"revision": instance.revision}
     if kind.name == "requirement":
         kwargs["kinds"] = requirement_kinds_for(
             parent_kind or (instance.parent_kind if instance else "")

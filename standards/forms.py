@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import EditFormMixin
 from journeys.models import Situation, Step
 from roles.models import Position
 
@@ -21,8 +22,8 @@ from .models import (
 )
 
 
-class RevisionMixin(forms.Form):
-    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+class RevisionMixin(EditFormMixin):
+    """Edit forms of the book carry the revision they were opened with (core.forms)."""
 
 
 class TermForm(RevisionMixin, forms.ModelForm):
@@ -57,7 +58,7 @@ class SituationChoiceField(forms.ModelChoiceField):
         return f"{obj.journey.name} → {where} → {obj.name} ({obj.get_kind_display()})"
 
 
-def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
+def _choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     return cast(forms.ModelChoiceField, form.fields[name])
 
 

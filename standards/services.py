@@ -8,17 +8,21 @@ current row and nothing is written.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Field, Max
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.activity import Params, activity_record
+from core.edits import Direction, edit_lock, model_update, move
+from core.types import Actor
 from journeys.models import Situation, Step
 from roles.models import Employee, Position
-from roles.services import activity_record
 
 from .diff import book_diff
 from .models import (
@@ -38,15 +42,6 @@ from .models import (
 from .selectors import BookContents, book_contents
 
 Content = TypeVar("Content", bound=VersionedContent)
-Direction = Literal["up", "down"]
-
-
-class EditConflict(Exception):
-    """Somebody saved this item after the editor opened it. `current` is what is stored now."""
-
-    def __init__(self, current: VersionedContent) -> None:
-        super().__init__(_("Somebody else changed this item while you were editing it."))
-        self.current = current
 
 
 class DraftExists(Exception):
@@ -71,7 +66,7 @@ def _lock_draft(version_id: int) -> BookVersion:
 
 
 @transaction.atomic
-def book_create(*, actor: Any, name: str) -> Book:
+def book_create(*, actor: Actor, name: str) -> Book:
     """A new book with an empty first draft."""
     book = Book(name=name.strip())
     book.full_clean()
@@ -81,12 +76,13 @@ def book_create(*, actor: Any, name: str) -> Book:
         actor=actor,
         action="book.create",
         target=book,
-        summary=_("Standards book “%(name)s” created") % {"name": book.name},
+        message=gettext_lazy("Standards book “%(name)s” created"),
+        params={"name": book.name},
     )
     return book
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: Actor) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -123,7 +119,7 @@ def _copy_rows(
 
 
 @transaction.atomic
-def version_new_draft(*, actor: Any, book: Book) -> BookVersion:
+def version_new_draft(*, actor: Actor, book: Book) -> BookVersion:
     """A draft copied from the latest published version, lineage keys kept.
 
     A constant number of queries per kind of content (bulk inserts).
@@ -143,8 +139,8 @@ def version_new_draft(*, actor: Any, book: Book) -> BookVersion:
         actor=actor,
         action="book_version.new_draft",
         target=draft,
-        summary=_("Draft version %(number)s of “%(book)s” started")
-        % {"number": draft.number, "book": book.name},
+        message=gettext_lazy("Draft version %(number)s of “%(book)s” started"),
+        params={"number": draft.number, "book": book.name},
         data={"created_from": source.number if source else None},
     )
     return draft
@@ -171,7 +167,7 @@ def _copy_contents(source: BookVersion, draft: BookVersion) -> None:
 
 
 @transaction.atomic
-def version_discard(*, actor: Any, version: BookVersion) -> None:
+def version_discard(*, actor: Actor, version: BookVersion) -> None:
     """Throw a draft away with everything in it."""
     version = _lock_draft(version.pk)
     Requirement.objects.filter(version=version).delete()
@@ -181,8 +177,8 @@ def version_discard(*, actor: Any, version: BookVersion) -> None:
         actor=actor,
         action="book_version.discard",
         target=version,
-        summary=_("Draft version %(number)s of “%(book)s” discarded")
-        % {"number": version.number, "book": version.book.name},
+        message=gettext_lazy("Draft version %(number)s of “%(book)s” discarded"),
+        params={"number": version.number, "book": version.book.name},
     )
     version.delete()
 
@@ -195,7 +191,7 @@ def _empty_contents(version: BookVersion) -> BookContents:
 
 
 @transaction.atomic
-def version_publish(*, actor: Any, version: BookVersion, change_note: str) -> BookVersion:
+def version_publish(*, actor: Actor, version: BookVersion, change_note: str) -> BookVersion:
     """Publish a draft: archive the previous version, freeze this one, and ask every
     active employee whose standards changed to acknowledge it."""
     version = _lock_draft(version.pk)
@@ -220,8 +216,8 @@ def version_publish(*, actor: Any, version: BookVersion, change_note: str) -> Bo
         actor=actor,
         action="book_version.publish",
         target=version,
-        summary=_("Version %(number)s of “%(book)s” published")
-        % {"number": version.number, "book": version.book.name},
+        message=gettext_lazy("Version %(number)s of “%(book)s” published"),
+        params={"number": version.number, "book": version.book.name},
         data={
             "change_note": note,
             "archived": previous.number if previous else None,
@@ -245,7 +241,7 @@ def _acknowledgements_request(version: BookVersion, previous: BookVersion | None
 
 
 @transaction.atomic
-def acknowledgement_confirm(*, actor: Any, employee: Employee) -> int:
+def acknowledgement_confirm(*, actor: Actor | None, employee: Employee) -> int:
     """The employee read what changed: every pending acknowledgement is confirmed."""
     pending = Acknowledgement.objects.filter(employee=employee, acknowledged_at__isnull=True)
     versions = list(pending.values_list("version__number", flat=True))
@@ -255,7 +251,8 @@ def acknowledgement_confirm(*, actor: Any, employee: Employee) -> int:
             actor=actor,
             action="book_version.acknowledge",
             target=employee,
-            summary=_("%(name)s acknowledged the standards book") % {"name": employee.full_name},
+            message=gettext_lazy("%(name)s acknowledged the standards book"),
+            params={"name": employee.full_name},
             data={"versions": versions},
         )
     return count
@@ -269,85 +266,73 @@ def _next_order(queryset: models.QuerySet[Any]) -> int:
 
 
 def _create(
-    *, actor: Any, instance: Content, action: str, summary: str, order_scope: Any = None
+    *,
+    actor: Actor,
+    instance: Content,
+    action: str,
+    message: StrPromise,
+    params: Params,
+    order_scope: models.QuerySet[Any] | None = None,
 ) -> Content:
     instance.version = _lock_draft(instance.version_id)
     if order_scope is not None:
         instance.order = _next_order(order_scope)  # type: ignore[attr-defined]
     instance.full_clean()
     instance.save()
-    activity_record(actor=actor, action=action, target=instance, summary=summary)
+    activity_record(actor=actor, action=action, target=instance, message=message, params=params)
     return instance
 
 
 def _update(
     *,
-    actor: Any,
+    actor: Actor,
     instance: Content,
     revision: int,
     values: dict[str, Any],
     action: str,
-    summary: str,
+    message: StrPromise,
+    params: Params,
 ) -> Content:
-    """Apply `values` only if the stored row is still at `revision` (a conditional UPDATE)."""
-    model = type(instance)
+    """Apply `values` only if the stored row is still at `revision` (EditConflict if not)."""
     _lock_draft(instance.version_id)
-    current = cast(Content, model.objects.get(pk=instance.pk))
-    if current.revision != revision:
-        raise EditConflict(current)
-    changes = {
-        name: [str(getattr(current, name)), str(value)]
-        for name, value in values.items()
-        if getattr(current, name) != value
-    }
-    for name, value in values.items():
-        setattr(current, name, value)
-    current.full_clean()
+    current = edit_lock(type(instance), instance.pk, expected=revision)
+    changes = model_update(instance=current, data=values)
     if changes:
-        attnames = [cast("Field[Any, Any]", model._meta.get_field(name)).attname for name in values]
-        stored = {attname: getattr(current, attname) for attname in attnames}
-        updated = model.objects.filter(pk=current.pk, revision=revision).update(
-            **stored, revision=F("revision") + 1, updated_at=timezone.now()
-        )
-        if updated == 0:
-            raise EditConflict(model.objects.get(pk=current.pk))
         activity_record(
-            actor=actor, action=action, target=current, summary=summary, data={"changes": changes}
+            actor=actor,
+            action=action,
+            target=current,
+            message=message,
+            params=params,
+            data={"changes": changes},
         )
-    current.refresh_from_db()
     return current
 
 
-def _delete(*, actor: Any, instance: Content, action: str, summary: str) -> None:
+def _delete(
+    *, actor: Actor, instance: Content, action: str, message: StrPromise, params: Params
+) -> None:
     _lock_draft(instance.version_id)
-    activity_record(actor=actor, action=action, target=instance, summary=summary)
+    activity_record(actor=actor, action=action, target=instance, message=message, params=params)
     instance.delete()
 
 
 def _move(
-    *, actor: Any, instance: Content, scope: models.QuerySet[Any], direction: Direction
+    *, actor: Actor, instance: Content, scope: models.QuerySet[Any], direction: Direction
 ) -> None:
     """Swap with the neighbour above or below, renumbering the siblings 1..n."""
     _lock_draft(instance.version_id)
-    siblings = list(scope.order_by("order", "id"))
-    index = next(i for i, row in enumerate(siblings) if row.pk == instance.pk)
-    other = index - 1 if direction == "up" else index + 1
-    if not 0 <= other < len(siblings):
-        return
-    siblings[index], siblings[other] = siblings[other], siblings[index]
-    changed = []
-    for position, row in enumerate(siblings, start=1):
-        if row.order != position:
-            row.order = position
-            changed.append(row)
-    cast(Any, type(instance)).objects.bulk_update(changed, ["order"])
-    activity_record(
-        actor=actor,
-        action=f"{instance._meta.model_name}.move",
-        target=instance,
-        summary=_("“%(name)s” moved %(direction)s")
-        % {"name": str(instance)[:200], "direction": _("up") if direction == "up" else _("down")},
-    )
+    if move(list(scope.order_by("order", "id")), instance, direction, start=1):
+        activity_record(
+            actor=actor,
+            action=f"{instance._meta.model_name}.move",
+            target=instance,
+            message=gettext_lazy("“%(name)s” moved %(direction)s"),
+            params={
+                "name": str(instance)[:200],
+                "direction": gettext_lazy("up") if direction == "up" else gettext_lazy("down"),
+            },
+        )
 
 
 def _clean_text(value: str) -> str:
@@ -358,35 +343,38 @@ def _clean_text(value: str) -> str:
 
 
 @transaction.atomic
-def term_create(*, actor: Any, version: BookVersion, term: str, definition: str) -> Term:
+def term_create(*, actor: Actor, version: BookVersion, term: str, definition: str) -> Term:
     instance = Term(version=version, term=_clean_text(term), definition=_clean_text(definition))
     return _create(
         actor=actor,
         instance=instance,
         action="term.create",
-        summary=_("Term “%(term)s” added") % {"term": instance.term},
+        message=gettext_lazy("Term “%(term)s” added"),
+        params={"term": instance.term},
     )
 
 
 @transaction.atomic
-def term_update(*, actor: Any, term: Term, revision: int, name: str, definition: str) -> Term:
+def term_update(*, actor: Actor, term: Term, revision: int, name: str, definition: str) -> Term:
     return _update(
         actor=actor,
         instance=term,
         revision=revision,
         values={"term": _clean_text(name), "definition": _clean_text(definition)},
         action="term.update",
-        summary=_("Term “%(term)s” changed") % {"term": name.strip()},
+        message=gettext_lazy("Term “%(term)s” changed"),
+        params={"term": name.strip()},
     )
 
 
 @transaction.atomic
-def term_delete(*, actor: Any, term: Term) -> None:
+def term_delete(*, actor: Actor, term: Term) -> None:
     _delete(
         actor=actor,
         instance=term,
         action="term.delete",
-        summary=_("Term “%(term)s” removed") % {"term": term.term},
+        message=gettext_lazy("Term “%(term)s” removed"),
+        params={"term": term.term},
     )
 
 
@@ -395,21 +383,22 @@ def term_delete(*, actor: Any, term: Term) -> None:
 
 @transaction.atomic
 def provision_create(
-    *, actor: Any, version: BookVersion, title: str, body: str
+    *, actor: Actor, version: BookVersion, title: str, body: str
 ) -> GeneralProvision:
     instance = GeneralProvision(version=version, title=_clean_text(title), body=_clean_text(body))
     return _create(
         actor=actor,
         instance=instance,
         action="provision.create",
-        summary=_("General provision “%(title)s” added") % {"title": instance.title},
+        message=gettext_lazy("General provision “%(title)s” added"),
+        params={"title": instance.title},
         order_scope=GeneralProvision.objects.filter(version=version),
     )
 
 
 @transaction.atomic
 def provision_update(
-    *, actor: Any, provision: GeneralProvision, revision: int, title: str, body: str
+    *, actor: Actor, provision: GeneralProvision, revision: int, title: str, body: str
 ) -> GeneralProvision:
     return _update(
         actor=actor,
@@ -417,22 +406,24 @@ def provision_update(
         revision=revision,
         values={"title": _clean_text(title), "body": _clean_text(body)},
         action="provision.update",
-        summary=_("General provision “%(title)s” changed") % {"title": title.strip()},
+        message=gettext_lazy("General provision “%(title)s” changed"),
+        params={"title": title.strip()},
     )
 
 
 @transaction.atomic
-def provision_delete(*, actor: Any, provision: GeneralProvision) -> None:
+def provision_delete(*, actor: Actor, provision: GeneralProvision) -> None:
     _delete(
         actor=actor,
         instance=provision,
         action="provision.delete",
-        summary=_("General provision “%(title)s” removed") % {"title": provision.title},
+        message=gettext_lazy("General provision “%(title)s” removed"),
+        params={"title": provision.title},
     )
 
 
 @transaction.atomic
-def provision_move(*, actor: Any, provision: GeneralProvision, direction: Direction) -> None:
+def provision_move(*, actor: Actor, provision: GeneralProvision, direction: Direction) -> None:
     _move(
         actor=actor,
         instance=provision,
@@ -445,20 +436,21 @@ def provision_move(*, actor: Any, provision: GeneralProvision, direction: Direct
 
 
 @transaction.atomic
-def principle_create(*, actor: Any, version: BookVersion, title: str, text: str) -> Principle:
+def principle_create(*, actor: Actor, version: BookVersion, title: str, text: str) -> Principle:
     instance = Principle(version=version, title=_clean_text(title), text=_clean_text(text))
     return _create(
         actor=actor,
         instance=instance,
         action="principle.create",
-        summary=_("Principle “%(title)s” added") % {"title": instance.title},
+        message=gettext_lazy("Principle “%(title)s” added"),
+        params={"title": instance.title},
         order_scope=Principle.objects.filter(version=version),
     )
 
 
 @transaction.atomic
 def principle_update(
-    *, actor: Any, principle: Principle, revision: int, title: str, text: str
+    *, actor: Actor, principle: Principle, revision: int, title: str, text: str
 ) -> Principle:
     return _update(
         actor=actor,
@@ -466,22 +458,24 @@ def principle_update(
         revision=revision,
         values={"title": _clean_text(title), "text": _clean_text(text)},
         action="principle.update",
-        summary=_("Principle “%(title)s” changed") % {"title": title.strip()},
+        message=gettext_lazy("Principle “%(title)s” changed"),
+        params={"title": title.strip()},
     )
 
 
 @transaction.atomic
-def principle_delete(*, actor: Any, principle: Principle) -> None:
+def principle_delete(*, actor: Actor, principle: Principle) -> None:
     _delete(
         actor=actor,
         instance=principle,
         action="principle.delete",
-        summary=_("Principle “%(title)s” removed") % {"title": principle.title},
+        message=gettext_lazy("Principle “%(title)s” removed"),
+        params={"title": principle.title},
     )
 
 
 @transaction.atomic
-def principle_move(*, actor: Any, principle: Principle, direction: Direction) -> None:
+def principle_move(*, actor: Actor, principle: Principle, direction: Direction) -> None:
     _move(
         actor=actor,
         instance=principle,
@@ -496,7 +490,7 @@ def principle_move(*, actor: Any, principle: Principle, direction: Direction) ->
 @transaction.atomic
 def communication_standard_create(
     *,
-    actor: Any,
+    actor: Actor,
     version: BookVersion,
     position: Position,
     step: Step | None,
@@ -514,7 +508,8 @@ def communication_standard_create(
         actor=actor,
         instance=instance,
         action="communication_standard.create",
-        summary=_("Communication standard “%(name)s” added") % {"name": instance},
+        message=gettext_lazy("Communication standard “%(name)s” added"),
+        params={"name": instance},
         order_scope=CommunicationStandard.objects.filter(version=version),
     )
 
@@ -522,7 +517,7 @@ def communication_standard_create(
 @transaction.atomic
 def communication_standard_update(
     *,
-    actor: Any,
+    actor: Actor,
     standard: CommunicationStandard,
     revision: int,
     position: Position,
@@ -541,23 +536,25 @@ def communication_standard_update(
             "process": _clean_text(process),
         },
         action="communication_standard.update",
-        summary=_("Communication standard “%(name)s” changed") % {"name": standard},
+        message=gettext_lazy("Communication standard “%(name)s” changed"),
+        params={"name": standard},
     )
 
 
 @transaction.atomic
-def communication_standard_delete(*, actor: Any, standard: CommunicationStandard) -> None:
+def communication_standard_delete(*, actor: Actor, standard: CommunicationStandard) -> None:
     _delete(
         actor=actor,
         instance=standard,
         action="communication_standard.delete",
-        summary=_("Communication standard “%(name)s” removed") % {"name": standard},
+        message=gettext_lazy("Communication standard “%(name)s” removed"),
+        params={"name": standard},
     )
 
 
 @transaction.atomic
 def communication_standard_move(
-    *, actor: Any, standard: CommunicationStandard, direction: Direction
+    *, actor: Actor, standard: CommunicationStandard, direction: Direction
 ) -> None:
     _move(
         actor=actor,
@@ -572,7 +569,7 @@ def communication_standard_move(
 
 @transaction.atomic
 def appearance_standard_create(
-    *, actor: Any, version: BookVersion, position: Position, gender: str, task: str
+    *, actor: Actor, version: BookVersion, position: Position, gender: str, task: str
 ) -> AppearanceStandard:
     instance = AppearanceStandard(
         version=version, position=position, gender=gender, task=_clean_text(task)
@@ -581,7 +578,8 @@ def appearance_standard_create(
         actor=actor,
         instance=instance,
         action="appearance_standard.create",
-        summary=_("Appearance standard “%(name)s” added") % {"name": instance},
+        message=gettext_lazy("Appearance standard “%(name)s” added"),
+        params={"name": instance},
         order_scope=AppearanceStandard.objects.filter(version=version),
     )
 
@@ -589,7 +587,7 @@ def appearance_standard_create(
 @transaction.atomic
 def appearance_standard_update(
     *,
-    actor: Any,
+    actor: Actor,
     standard: AppearanceStandard,
     revision: int,
     position: Position,
@@ -602,23 +600,25 @@ def appearance_standard_update(
         revision=revision,
         values={"position": position, "gender": gender, "task": _clean_text(task)},
         action="appearance_standard.update",
-        summary=_("Appearance standard “%(name)s” changed") % {"name": standard},
+        message=gettext_lazy("Appearance standard “%(name)s” changed"),
+        params={"name": standard},
     )
 
 
 @transaction.atomic
-def appearance_standard_delete(*, actor: Any, standard: AppearanceStandard) -> None:
+def appearance_standard_delete(*, actor: Actor, standard: AppearanceStandard) -> None:
     _delete(
         actor=actor,
         instance=standard,
         action="appearance_standard.delete",
-        summary=_("Appearance standard “%(name)s” removed") % {"name": standard},
+        message=gettext_lazy("Appearance standard “%(name)s” removed"),
+        params={"name": standard},
     )
 
 
 @transaction.atomic
 def appearance_standard_move(
-    *, actor: Any, standard: AppearanceStandard, direction: Direction
+    *, actor: Actor, standard: AppearanceStandard, direction: Direction
 ) -> None:
     _move(
         actor=actor,
@@ -649,7 +649,7 @@ def requirement_siblings(requirement: Requirement) -> models.QuerySet[Requiremen
 @transaction.atomic
 def requirement_create(
     *,
-    actor: Any,
+    actor: Actor,
     parent: RequirementParent,
     text: str,
     kind: str,
@@ -671,7 +671,8 @@ def requirement_create(
         actor=actor,
         instance=instance,
         action="requirement.create",
-        summary=_("Requirement added: %(text)s") % {"text": instance.text[:200]},
+        message=gettext_lazy("Requirement added: %(text)s"),
+        params={"text": instance.text[:200]},
         order_scope=Requirement.objects.filter(**{field: parent}),
     )
 
@@ -679,7 +680,7 @@ def requirement_create(
 @transaction.atomic
 def requirement_update(
     *,
-    actor: Any,
+    actor: Actor,
     requirement: Requirement,
     revision: int,
     text: str,
@@ -700,22 +701,24 @@ def requirement_update(
             "auditable": auditable,
         },
         action="requirement.update",
-        summary=_("Requirement changed: %(text)s") % {"text": text.strip()[:200]},
+        message=gettext_lazy("Requirement changed: %(text)s"),
+        params={"text": text.strip()[:200]},
     )
 
 
 @transaction.atomic
-def requirement_delete(*, actor: Any, requirement: Requirement) -> None:
+def requirement_delete(*, actor: Actor, requirement: Requirement) -> None:
     _delete(
         actor=actor,
         instance=requirement,
         action="requirement.delete",
-        summary=_("Requirement removed: %(text)s") % {"text": requirement.text[:200]},
+        message=gettext_lazy("Requirement removed: %(text)s"),
+        params={"text": requirement.text[:200]},
     )
 
 
 @transaction.atomic
-def requirement_move(*, actor: Any, requirement: Requirement, direction: Direction) -> None:
+def requirement_move(*, actor: Actor, requirement: Requirement, direction: Direction) -> None:
     _move(
         actor=actor,
         instance=requirement,

@@ -8,12 +8,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ProtectedError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.forms import apply_errors
+from core.types import AuthenticatedHttpRequest
+from core.views import InlineEdit, inline_edit, is_htmx
 from journeys.models import Step
 from roles.permissions import employee_of, is_manager
 from roles.selectors import departments_visible_to
@@ -49,15 +52,12 @@ from .selectors import (
 EDITOR = "standards/editor.html"
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    """True for a request htmx made (django-htmx sets `request.htmx`)."""
-    return bool(getattr(request, "htmx", False))
-
-
-def _frozen_response(request: HttpRequest, version: BookVersion | None = None) -> HttpResponse:
+def _frozen_response(
+    request: AuthenticatedHttpRequest, version: BookVersion | None = None
+) -> HttpResponse:
     """409: the version is published. htmx shows it in the editor's alert area."""
     message = str(VersionFrozen())
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, f"{EDITOR}#alert", {"alert": message}, status=409)
         response["HX-Retarget"] = "#editor-alert"
         response["HX-Reswap"] = "innerHTML"
@@ -70,7 +70,7 @@ def _frozen_response(request: HttpRequest, version: BookVersion | None = None) -
     )
 
 
-def _pending_banner(request: HttpRequest) -> bool:
+def _pending_banner(request: AuthenticatedHttpRequest) -> bool:
     employee = employee_of(request.user)
     return employee is not None and acknowledgements_pending(employee).exists()
 
@@ -80,7 +80,7 @@ def _pending_banner(request: HttpRequest) -> bool:
 
 @login_required
 @require_GET
-def book_home(request: HttpRequest) -> HttpResponse:
+def book_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The current version of the book; managers also see where the draft is."""
     require_book_reader(request.user)
     book = book_main()
@@ -101,7 +101,7 @@ def book_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_detail(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(
         BookVersion.objects.select_related("book", "published_by"), pk=version_id
     )
@@ -109,7 +109,7 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
     return _render_book(request, version)
 
 
-def _render_book(request: HttpRequest, version: BookVersion) -> HttpResponse:
+def _render_book(request: AuthenticatedHttpRequest, version: BookVersion) -> HttpResponse:
     contents = book_contents(version)
     return render(
         request,
@@ -127,7 +127,7 @@ def _render_book(request: HttpRequest, version: BookVersion) -> HttpResponse:
 
 @login_required
 @require_POST
-def book_create(request: HttpRequest) -> HttpResponse:
+def book_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_book_editor(request.user)
     if book_main() is not None:
         messages.info(request, _("The company already has its standards book."))
@@ -146,7 +146,7 @@ def book_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_standards_view(request: HttpRequest) -> HttpResponse:
+def my_standards_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_book_reader(request.user)
     employee = employee_of(request.user)
     book = book_main()
@@ -160,7 +160,7 @@ def my_standards_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def step_view(request: HttpRequest, step_id: int) -> HttpResponse:
+def step_view(request: AuthenticatedHttpRequest, step_id: int) -> HttpResponse:
     require_book_reader(request.user)
     step = get_object_or_404(
         Step.objects.select_related("stage__journey", "responsible_position"), pk=step_id
@@ -177,13 +177,13 @@ def step_view(request: HttpRequest, step_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def search_view(request: HttpRequest) -> HttpResponse:
+def search_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_book_reader(request.user)
     book = book_main()
     version = version_current(book) if book else None
     query = request.GET.get("q", "")[:200]
     results = book_search(version, query) if version else None
-    template = "standards/search.html#results" if _is_htmx(request) else "standards/search.html"
+    template = "standards/search.html#results" if is_htmx(request) else "standards/search.html"
     return render(request, template, {"version": version, "query": query, "results": results})
 
 
@@ -192,7 +192,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def versions_view(request: HttpRequest) -> HttpResponse:
+def versions_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_book_reader(request.user)
     book = book_main()
     if book is None:
@@ -220,7 +220,7 @@ def versions_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def draft_new(request: HttpRequest) -> HttpResponse:
+def draft_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_book_editor(request.user)
     book = book_main()
     if book is None:
@@ -236,7 +236,7 @@ def draft_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def publish_view(request: HttpRequest, version_id: int) -> HttpResponse:
+def publish_view(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     require_book_editor(request.user)
     version = get_object_or_404(BookVersion.objects.select_related("book"), pk=version_id)
     if not version.is_draft:
@@ -281,7 +281,7 @@ def publish_view(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def discard_view(request: HttpRequest, version_id: int) -> HttpResponse:
+def discard_view(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     require_book_editor(request.user)
     version = get_object_or_404(BookVersion.objects.select_related("book"), pk=version_id)
     try:
@@ -294,7 +294,7 @@ def discard_view(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def diff_view(request: HttpRequest, old_id: int, new_id: int) -> HttpResponse:
+def diff_view(request: AuthenticatedHttpRequest, old_id: int, new_id: int) -> HttpResponse:
     old = get_object_or_404(BookVersion.objects.select_related("book"), pk=old_id)
     new = get_object_or_404(BookVersion.objects.select_related("book", "published_by"), pk=new_id)
     require_version_visible(request.user, old)
@@ -308,7 +308,7 @@ def diff_view(request: HttpRequest, old_id: int, new_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def diff_pick(request: HttpRequest) -> HttpResponse:
+def diff_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The versions page's compare form lands here and goes to the diff page."""
     try:
         old_id = int(request.GET.get("old", ""))
@@ -325,7 +325,7 @@ def diff_pick(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def acknowledge_view(request: HttpRequest) -> HttpResponse:
+def acknowledge_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What changed for me since I last confirmed, and the button to confirm."""
     require_book_reader(request.user)
     employee = employee_of(request.user)
@@ -345,7 +345,7 @@ def acknowledge_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def acknowledgements_view(request: HttpRequest, version_id: int) -> HttpResponse:
+def acknowledgements_view(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     if not is_manager(request.user):
         raise PermissionDenied
     version = get_object_or_404(BookVersion.objects.select_related("book"), pk=version_id)
@@ -374,7 +374,7 @@ def acknowledgements_view(request: HttpRequest, version_id: int) -> HttpResponse
 # The draft editor ----------------------------------------------------------------------
 
 
-def _editable_version(request: HttpRequest, version_id: int) -> BookVersion:
+def _editable_version(request: AuthenticatedHttpRequest, version_id: int) -> BookVersion:
     require_book_editor(request.user)
     return get_object_or_404(
         BookVersion.objects.select_related("book", "created_from"), pk=version_id
@@ -390,7 +390,7 @@ def _kind(name: str) -> ItemKind:
 
 @login_required
 @require_GET
-def editor_view(request: HttpRequest, version_id: int) -> HttpResponse:
+def editor_view(request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
     version = _editable_version(request, version_id)
     if not version.is_draft:
         return _frozen_response(request, version)
@@ -407,7 +407,7 @@ def editor_view(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 def _container_response(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     version: BookVersion,
     *,
     chapter: str = "",
@@ -450,7 +450,7 @@ def _add_form_context(
 
 
 def _add(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     version: BookVersion,
     kind: ItemKind,
     parent_kind: str = "",
@@ -486,9 +486,9 @@ def _add(
         except VersionFrozen:
             return _frozen_response(request, version)
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_errors(form, error)
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 return redirect("standards:editor", version_id=version.pk)
             return _container_response(request, version, **container)
     return _container_response(
@@ -500,17 +500,9 @@ def _add(
     )
 
 
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
-def item_add(request: HttpRequest, version_id: int, kind_name: str) -> HttpResponse:
+def item_add(request: AuthenticatedHttpRequest, version_id: int, kind_name: str) -> HttpResponse:
     kind = _kind(kind_name)
     if kind.name == "requirement":
         raise Http404
@@ -521,7 +513,7 @@ def item_add(request: HttpRequest, version_id: int, kind_name: str) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def requirement_add(
-    request: HttpRequest, version_id: int, parent_kind: str, parent_id: int
+    request: AuthenticatedHttpRequest, version_id: int, parent_kind: str, parent_id: int
 ) -> HttpResponse:
     version = _editable_version(request, version_id)
     model = PARENT_KINDS.get(parent_kind)
@@ -531,23 +523,15 @@ def requirement_add(
     return _add(request, version, KINDS["requirement"], parent_kind, parent)
 
 
-def _item(request: HttpRequest, kind_name: str, pk: int) -> tuple[ItemKind, Any]:
+def _item(request: AuthenticatedHttpRequest, kind_name: str, pk: int) -> tuple[ItemKind, Any]:
     require_book_editor(request.user)
     kind = _kind(kind_name)
     item = get_object_or_404(kind.model.objects.select_related("version__book"), pk=pk)
     return kind, item
 
 
-def _item_response(
-    request: HttpRequest,
-    kind: ItemKind,
-    item: Any,
-    *,
-    form: Any = None,
-    conflict: Any = None,
-    status: int = 200,
-) -> HttpResponse:
-    """One item: its display, or its edit form (with errors, or a conflict)."""
+def _item_response(request: AuthenticatedHttpRequest, kind: ItemKind, item: Any) -> HttpResponse:
+    """One item as the editor shows it, fresh from the draft's contents."""
     contents = book_contents(item.version)
     if kind.name == "requirement":
         fresh = next((r for r in contents.requirements if r.pk == item.pk), item)
@@ -559,78 +543,47 @@ def _item_response(
             "communication": contents.communication,
             "appearance": contents.appearance,
         }
-        items = items_by_kind[kind.name]
-        fresh = next((row for row in items if row.pk == item.pk), item)
-    context: dict[str, Any] = {
-        "version": item.version,
-        "contents": contents,
-        "item": fresh,
-        "kind": kind,
-    }
-    if form is not None:
-        context.update(
-            form=form,
-            conflict=conflict,
-            post_url=reverse("standards:item_edit", args=[kind.name, item.pk]),
-            cancel_url=reverse("standards:item_show", args=[kind.name, item.pk]),
-        )
-        return render(request, f"{EDITOR}#item-form", context, status=status)
-    return render(request, f"{EDITOR}#{kind.name}", context, status=status)
+        fresh = next((row for row in items_by_kind[kind.name] if row.pk == item.pk), item)
+    context = {"version": item.version, "contents": contents, "item": fresh, "kind": kind}
+    return render(request, f"{EDITOR}#{kind.name}", context)
 
 
 @login_required
 @require_GET
-def item_show(request: HttpRequest, kind_name: str, pk: int) -> HttpResponse:
+def item_show(request: AuthenticatedHttpRequest, kind_name: str, pk: int) -> HttpResponse:
     kind, item = _item(request, kind_name, pk)
     return _item_response(request, kind, item)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def item_edit(request: HttpRequest, kind_name: str, pk: int) -> HttpResponse:
+def item_edit(request: AuthenticatedHttpRequest, kind_name: str, pk: int) -> HttpResponse:
     kind, item = _item(request, kind_name, pk)
     if not item.version.is_draft:
         return _frozen_response(request, item.version)
-    prefix = f"edit-{kind.name}-{item.pk}"
-    if request.method == "GET":
-        return _item_response(
-            request, kind, item, form=form_for(kind, instance=item, prefix=prefix)
-        )
-    stored_revision = item.revision
-    form = form_for(kind, data=request.POST, instance=item, prefix=prefix)
-    if form.is_valid():
-        revision = form.cleaned_data.get("revision") or stored_revision
-        try:
-            item = kind.update(request.user, item, revision, form.cleaned_data)
-        except VersionFrozen:
-            return _frozen_response(request, item.version)
-        except services.EditConflict as conflict:
-            # Keep what this person typed; show what is stored now; the next save
-            # (from the current revision) is a deliberate overwrite.
-            data = request.POST.copy()
-            data[f"{prefix}-revision"] = str(conflict.current.revision)
-            # A bound form that is not validated: validating would write the typed
-            # values into the instance shown as "what is stored now".
-            fresh_form = form_for(
-                kind, data=data, instance=kind.model.objects.get(pk=pk), prefix=prefix
-            )
-            return _item_response(
-                request,
-                kind,
-                conflict.current,
-                form=fresh_form,
-                conflict=conflict.current,
-                status=409,
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            if not _is_htmx(request):
-                return redirect(
-                    reverse("standards:editor", args=[item.version_id]) + f"#{kind.name}-{item.pk}"
-                )
-            return _item_response(request, kind, item)
-    return _item_response(request, kind, kind.model.objects.get(pk=pk), form=form, status=422)
+    form = form_for(kind, data=request.POST or None, instance=item, prefix=f"edit-{kind.name}-{pk}")
+    edit = InlineEdit(
+        form=form,
+        template=f"{EDITOR}#item-form",
+        title=_("Edit “%(name)s”") % {"name": str(item)[:80]},
+        context={
+            "version": item.version,
+            "item": item,
+            "kind": kind,
+            "post_url": reverse("standards:item_edit", args=[kind.name, pk]),
+            "cancel_url": reverse("standards:item_show", args=[kind.name, pk]),
+        },
+        save=lambda data: kind.update(request.user, item, form.expected_revision, data),
+        saved=lambda saved: _item_response(request, kind, saved),
+        done_url=lambda saved: (
+            reverse("standards:editor", args=[saved.version_id]) + f"#{kind.name}-{saved.pk}"
+        ),
+        done_message=lambda saved: _("“%(name)s” saved.") % {"name": str(saved)[:80]},
+    )
+    try:
+        return inline_edit(request, edit)
+    except VersionFrozen:
+        return _frozen_response(request, item.version)
 
 
 def _container_of(kind: ItemKind, item: Any) -> dict[str, Any]:
@@ -641,7 +594,7 @@ def _container_of(kind: ItemKind, item: Any) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def item_delete(request: HttpRequest, kind_name: str, pk: int) -> HttpResponse:
+def item_delete(request: AuthenticatedHttpRequest, kind_name: str, pk: int) -> HttpResponse:
     kind, item = _item(request, kind_name, pk)
     container = _container_of(kind, item)
     version = item.version
@@ -665,14 +618,16 @@ def item_delete(request: HttpRequest, kind_name: str, pk: int) -> HttpResponse:
         response["HX-Retarget"] = "#editor-alert"
         response["HX-Reswap"] = "innerHTML"
         return response
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return redirect("standards:editor", version_id=version.pk)
     return _container_response(request, version, **container)
 
 
 @login_required
 @require_POST
-def item_move(request: HttpRequest, kind_name: str, pk: int, direction: str) -> HttpResponse:
+def item_move(
+    request: AuthenticatedHttpRequest, kind_name: str, pk: int, direction: str
+) -> HttpResponse:
     kind, item = _item(request, kind_name, pk)
     if kind.move is None or direction not in {"up", "down"}:
         raise Http404
@@ -681,6 +636,6 @@ def item_move(request: HttpRequest, kind_name: str, pk: int, direction: str) -> 
         kind.move(request.user, item, direction)
     except VersionFrozen:
         return _frozen_response(request, item.version)
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return redirect("standards:editor", version_id=item.version_id)
     return _container_response(request, item.version, **container)

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from roles.models import Department, Employee, ProgramRole
@@ -110,6 +111,12 @@ def staff_member(company: Company) -> Employee:
 @pytest.fixture
 def outsider(db):
     return UserFactory(username="outsider")
+
+
+def login_of(employee: Employee) -> User:
+    """The login of a persona that has one (every persona here but the auditor)."""
+    assert employee.user is not None
+    return employee.user
 
 
 def _client_for(user) -> Client:

@@ -19,7 +19,8 @@ from django.db import connection
 from django.test import Client
 
 from audits.models import AuditStatus
-from roles.models import Activity, ProgramRole
+from core.models import Activity
+from roles.models import ProgramRole
 
 from .test_submission import CLIENT_ID, full_payload
 

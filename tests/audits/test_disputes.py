@@ -15,7 +15,7 @@ from django.utils import timezone
 from audits import services
 from audits.models import Dispute, DisputeStatus
 from audits.signals import audit_figures_changed
-from roles.models import Activity
+from core.models import Activity
 
 from .conftest import items_by_key, steps_in_order
 from .test_submission import submit_all

@@ -10,7 +10,7 @@ from audits import services
 from audits.models import AuditStatus
 from audits.selectors import final_audit_steps
 from audits.signals import audit_figures_changed
-from roles.models import Activity
+from core.models import Activity
 
 from .conftest import items_by_key
 from .test_submission import submit_all

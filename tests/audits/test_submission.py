@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from audits import services
 from audits.models import Audit, AuditStatus
-from roles.models import Activity
+from core.models import Activity
 
 from .conftest import items_by_key, steps_in_order
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from audits import services
 from audits.models import Audit, ChecklistTemplate, TemplateItem
 from audits.selectors import template_newer_version, template_upgrade_plan
-from roles.models import Activity
+from core.models import Activity
 from standards import services as book_services
 from standards.models import Requirement, RequirementKind
 
@@ -335,7 +335,9 @@ def test_a_stale_name_edit_is_refused_with_409(template, manager, manager_client
         {"name": "Mine", "notes": "", "updated_at": stale.isoformat()},
     )
     assert response.status_code == 409
-    assert "Somebody else changed this template" in response.text
+    assert "Someone else saved a change" in response.text
+    assert 'value="Mine"' in response.text  # what was typed is kept
+    assert "New name" in response.text  # and what is saved now is shown
     template.refresh_from_db()
     assert template.name == "New name"
 

@@ -31,7 +31,7 @@ def test_staff_start_page_shows_duties_not_organisation(staff_client):
 
 
 def test_changes_made_by_the_system_show_as_such_on_the_start_page(manager_client, company):
-    from roles.models import Activity
+    from core.models import Activity
 
     Activity.objects.create(
         actor=None,

@@ -17,6 +17,7 @@ from roles.services import (
     employee_import_create,
 )
 from roles.tasks import employee_import_sweep
+from tests.conftest import login_of
 from tests.factories import PositionFactory
 from tests.integration.conftest import CeleryWorker, RedisServer, wait_until
 
@@ -38,7 +39,7 @@ def previewed_import(manager: Employee) -> EmployeeImport:
     rows = read_employee_csv(data=CSV.encode(), user=manager.user)
     assert [row.errors for row in rows] == [[], [], []]
     return employee_import_create(
-        actor=manager.user,
+        actor=login_of(manager),
         file_name="employees.csv",
         checksum="integration",
         rows=[row.values for row in rows if row.values is not None],
@@ -48,7 +49,7 @@ def previewed_import(manager: Employee) -> EmployeeImport:
 def confirm(manager: Employee, employee_import: EmployeeImport) -> None:
     """Confirm in a committed transaction, as a web request does."""
     with transaction.atomic():
-        employee_import_confirm(actor=manager.user, employee_import=employee_import)
+        employee_import_confirm(actor=login_of(manager), employee_import=employee_import)
     assert status_of(employee_import) != EmployeeImport.Status.PREVIEWED
 
 
@@ -96,7 +97,7 @@ def test_nothing_is_sent_before_the_transaction_commits(
     celery_worker: CeleryWorker, manager: Employee, previewed_import: EmployeeImport
 ):
     with transaction.atomic():
-        employee_import_confirm(actor=manager.user, employee_import=previewed_import)
+        employee_import_confirm(actor=login_of(manager), employee_import=previewed_import)
         time.sleep(2)
         # The worker would have claimed it by now if the message had been sent.
         assert "roles.tasks.employee_import_apply[" not in celery_worker.log()

@@ -5,10 +5,11 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.edits import EditConflict
+from core.models import Activity
 from journeys import services
 from journeys.models import Channel, Journey, Situation, SituationKind, Stage, Step
 from journeys.selectors import position_duties
-from roles.models import Activity
 from tests.factories import (
     EmployeeFactory,
     JourneyFactory,
@@ -51,7 +52,7 @@ def test_journey_update_refuses_a_stale_edit_and_writes_nothing(manager, car_jou
     journey = car_journey.journey
     seen = journey.updated_at
     services.journey_update(actor=manager.user, journey=journey, name="Renamed", description="")
-    with pytest.raises(services.StaleEditError):
+    with pytest.raises(EditConflict):
         services.journey_update(
             actor=manager.user,
             journey=Journey.objects.get(pk=journey.pk),
@@ -114,7 +115,7 @@ def test_reordering_does_not_make_an_open_edit_form_stale(manager, car_journey):
 def test_stage_update_refuses_a_stale_edit(manager, car_journey):
     seen = car_journey.call.updated_at
     services.stage_update(actor=manager.user, stage=car_journey.call, name="Their name")
-    with pytest.raises(services.StaleEditError) as error:
+    with pytest.raises(EditConflict) as error:
         services.stage_update(
             actor=manager.user,
             stage=Stage.objects.get(pk=car_journey.call.pk),
@@ -234,7 +235,7 @@ def test_it_refuses_moving_a_step_to_a_stage_of_another_journey(manager, car_jou
 def test_step_update_refuses_a_stale_edit(manager, car_journey):
     seen = car_journey.book.updated_at
     _update_step(manager.user, car_journey.book, name="Book a test drive")
-    with pytest.raises(services.StaleEditError):
+    with pytest.raises(EditConflict):
         _update_step(
             manager.user,
             Step.objects.get(pk=car_journey.book.pk),
@@ -367,7 +368,7 @@ def test_situation_update_refuses_a_stale_edit(manager, car_journey):
     services.situation_update(
         actor=manager.user, situation=car_journey.bad_review, name="Theirs", **fields
     )
-    with pytest.raises(services.StaleEditError):
+    with pytest.raises(EditConflict):
         services.situation_update(
             actor=manager.user,
             situation=Situation.objects.get(pk=car_journey.bad_review.pk),

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from core.models import Activity
 from journeys.models import Journey, Situation, SituationKind, Stage, Step
-from roles.models import Activity
 from tests.factories import JourneyFactory, SituationFactory, StageFactory, StepFactory
 
 pytestmark = pytest.mark.django_db

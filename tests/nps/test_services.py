@@ -9,6 +9,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.edits import EditConflict
+from core.models import Activity
 from nps.models import FollowUp, Invitation, Response, Source
 from nps.services import (
     AlreadyAnsweredError,
@@ -24,8 +26,6 @@ from nps.services import (
     survey_create,
     survey_update,
 )
-from roles.models import Activity
-from roles.services import StaleEditError
 from tests.factories import EmployeeFactory, StepFactory
 from tests.nps.factories import InvitationFactory, ProblemTagFactory, ResponseFactory, SurveyFactory
 
@@ -256,7 +256,7 @@ def test_a_stale_follow_up_form_is_refused(surveys, manager) -> None:
         status=FollowUp.CONTACTED,
         note="first",
     )
-    with pytest.raises(StaleEditError):
+    with pytest.raises(EditConflict):
         response_follow_up(
             actor=manager.user,
             response=response,

@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from roles.models import Activity, EmployeeImport
+from core.models import Activity
+from roles.models import EmployeeImport
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +41,8 @@ def test_adding_a_department_in_the_admin_sets_its_path(admin_client_, company):
 
 def test_history_and_imports_are_read_only_in_the_admin(admin_client_, manager):
     employee_import = EmployeeImport.objects.create(uploaded_by=manager.user, file_name="x.csv")
-    assert admin_client_.get(reverse("admin:roles_activity_changelist")).status_code == 200
-    assert admin_client_.get(reverse("admin:roles_activity_add")).status_code == 403
+    assert admin_client_.get(reverse("admin:core_activity_changelist")).status_code == 200
+    assert admin_client_.get(reverse("admin:core_activity_add")).status_code == 403
     assert admin_client_.get(reverse("admin:roles_employeeimport_changelist")).status_code == 200
     response = admin_client_.post(
         reverse("admin:roles_employeeimport_delete", args=[employee_import.pk]), {"post": "yes"}

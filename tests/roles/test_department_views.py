@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from roles.models import Activity, Department
+from core.models import Activity
+from roles.models import Department
 from tests.factories import EmployeeFactory
 
 from .conftest import HTMX, NOT_MANAGERS
@@ -208,7 +209,7 @@ def test_a_stale_edit_is_409_and_changes_nothing(manager_client, company):
     html = response.content.decode()
     assert "Someone else saved a change" in html
     assert 'value="Mine"' in html  # what I typed is kept
-    assert "Saved now:" in html and "Theirs" in html
+    assert "This is what is saved now" in html and "Theirs" in html
     company.sales.refresh_from_db()
     assert company.sales.name == "Theirs"
     # The form now carries the saved version: saving again on purpose goes through.

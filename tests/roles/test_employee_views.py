@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from roles.models import Activity, Employee, Gender, ProgramRole
+from core.models import Activity
+from roles.models import Employee, Gender, ProgramRole
 from tests.factories import EmployeeFactory, PositionFactory
 
 from .conftest import HTMX, NOT_MANAGERS

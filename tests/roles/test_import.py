@@ -8,9 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.csv import ImportFileError
+from core.models import Activity
 from roles import services
-from roles.imports import ERROR, NEW, UNCHANGED, ImportFileError, preview, read_employee_csv
-from roles.models import Activity, Department, Employee, EmployeeImport, Gender, Position
+from roles.imports import ERROR, NEW, UNCHANGED, preview, read_employee_csv
+from roles.models import Department, Employee, EmployeeImport, Gender, Position
 from tests.factories import DepartmentFactory, EmployeeFactory, PositionFactory
 
 from .conftest import HTMX, NOT_MANAGERS

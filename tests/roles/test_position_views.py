@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from roles.models import Activity, Position
+from core.models import Activity
+from roles.models import Position
 from tests.factories import EmployeeFactory, PositionFactory
 
 from .conftest import HTMX, NOT_MANAGERS

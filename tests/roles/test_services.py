@@ -5,8 +5,10 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.edits import EditConflict
+from core.models import Activity
 from roles import services
-from roles.models import Activity, Department, Gender, ProgramRole
+from roles.models import Department, Gender, ProgramRole
 from tests.factories import DepartmentFactory, EmployeeFactory, PositionFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +64,7 @@ def test_it_refuses_a_stale_update(company, manager):
     services.department_update(
         actor=manager.user, department=company.sales, name="Renamed", parent=company.root, head=None
     )
-    with pytest.raises(services.StaleEditError):
+    with pytest.raises(EditConflict):
         services.department_update(
             actor=manager.user,
             department=company.sales,

@@ -11,7 +11,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from roles.models import Activity
+from core.models import Activity
 from scorecards import services
 from scorecards.models import BandSet
 from scorecards.services import BandInput
@@ -135,7 +135,9 @@ def test_a_stale_edit_is_refused_with_409(may_rules, manager_client):
         assert manager_client.post(url, form_data(updated_at=version)).status_code == 302
     response = manager_client.post(url, form_data(month="2026-07", updated_at=version))
     assert response.status_code == 409
-    assert "Someone else changed these rules" in response.content.decode()
+    page = response.content.decode()
+    assert "Someone else saved a change" in page
+    assert 'value="2026-07"' in page  # what was typed is kept
     may_rules.refresh_from_db()
     assert may_rules.effective_from == datetime.date(2026, 5, 1)
 

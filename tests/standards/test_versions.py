@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from roles.models import Activity
+from core.edits import EditConflict
+from core.models import Activity
 from standards import services
 from standards.models import (
     AppearanceStandard,
@@ -288,7 +289,7 @@ def test_a_stale_edit_is_refused_and_shows_the_current_text(
         actor=manager.user, requirement=copied, revision=opened_at, text="First manager's text.",
         kind="do", weight=3, critical=True, auditable=True,
     )  # fmt: skip
-    with pytest.raises(services.EditConflict) as conflict:
+    with pytest.raises(EditConflict) as conflict:
         services.requirement_update(
             actor=sales_manager.user, requirement=copied, revision=opened_at, text="Second manager's text.",
             kind="do", weight=1, critical=False, auditable=True,
