@@ -7,8 +7,10 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,9 +20,9 @@ from roles.models import Department
 from standards.models import BookVersion
 
 from . import scoring
-from .models import Answer, Audit, AuditStep, ChecklistTemplate
-from .selectors import auditors_for_choice, employee_allowed, versions_for_templates
-from .services import UNIDENTIFIED, AuditContent
+from .models import Answer, Audit, ChecklistTemplate
+from .selectors import FormStep, auditors_for_choice, employee_allowed, versions_for_templates
+from .services import UNIDENTIFIED, AuditContent, FormPost
 
 # Templates ---------------------------------------------------------------------------
 
@@ -187,7 +189,7 @@ def parse_visited_at(raw: str) -> datetime.datetime | None:
 
 def parse_audit_content(
     audit: Audit,
-    steps: list[AuditStep],
+    steps: list[FormStep],
     data: QueryDict,
 ) -> tuple[AuditContent, dict[str, str]]:
     """Read whatever part of the audit form a request carries.
@@ -198,13 +200,9 @@ def parse_audit_content(
     """
     content = AuditContent()
     errors: dict[str, str] = {}
-    items = {item.pk: item for step in steps for item in step.items.all()}
-    by_step = {step.pk: step for step in steps}
-    employees = {
-        employee.pk: employee
-        for step in steps
-        for employee in getattr(step, "employee_choices", [])
-    }
+    items = {item.pk: item for row in steps for item in row.items}
+    by_step = {row.step.pk: row.step for row in steps}
+    employees = {employee.pk: employee for row in steps for employee in row.employee_choices}
     for key in data:
         prefix, _sep, raw_id = key.partition("-")
         if not raw_id.isdigit():
@@ -258,3 +256,25 @@ def parse_client_id(raw: str | None) -> uuid.UUID | None:
         return uuid.UUID(str(raw or "").strip())
     except ValueError:
         return None
+
+
+def read_form_post(
+    audit: Audit, steps: list[FormStep], data: QueryDict, files: MultiValueDict[str, UploadedFile]
+) -> FormPost:
+    """Read a whole post of the auditor's form once: the content, the photos of this
+    audit's items (`photo-<item id>`) and a photo to remove (`delete_photo`)."""
+    content, errors = parse_audit_content(audit, steps, data)
+    item_ids = {item.pk for row in steps for item in row.items}
+    photos: dict[int, UploadedFile] = {}
+    for key in files:
+        prefix, _sep, raw_id = key.partition("-")
+        upload = files.get(key)
+        if prefix == "photo" and raw_id.isdigit() and int(raw_id) in item_ids and upload:
+            photos[int(raw_id)] = upload
+    remove = data.get("delete_photo", "")
+    return FormPost(
+        content=content,
+        errors=errors,
+        photos=photos,
+        remove_photo=int(remove) if remove.isdigit() else None,
+    )

@@ -347,6 +347,32 @@ def audit_steps_loaded(audit: Audit, *, only_employee: Employee | None = None) -
     return list(steps.prefetch_related(Prefetch("items", queryset=items)))
 
 
+@dataclass
+class FormStep:
+    """One step of the auditor's form: its items, who may be named as observed there,
+    and how far it is answered."""
+
+    step: AuditStep
+    items: list[AuditItem]
+    employee_choices: list[Employee]
+    is_open: bool = False
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for item in self.items if item.answer)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+
+def audit_form_steps(audit: Audit) -> list[FormStep]:
+    """The steps of the auditor's form, loaded once with everything the form shows."""
+    steps = audit_steps_loaded(audit)
+    choices = employee_choices(audit, steps)
+    return [FormStep(step, list(step.items.all()), choices.get(step.pk, [])) for step in steps]
+
+
 def employee_choices(audit: Audit, steps: list[AuditStep]) -> dict[int, list[Employee]]:
     """Per audit step: active employees of the audited department and those below it who
     hold the step's position (plus whoever is already chosen). One query."""
@@ -426,3 +452,20 @@ def final_audit_steps() -> QuerySet[AuditStep]:
     department and visit time; `earned`/`applicable` are exact integers.
     """
     return AuditStep.objects.filter(audit__status=AuditStatus.FINAL, applicable__isnull=False)
+
+
+@dataclass(frozen=True)
+class StaffAuditRow:
+    """A final audit as the observed employee sees it in "my audits"."""
+
+    audit: Audit
+    dispute_until: datetime.datetime | None
+    can_dispute: bool
+
+
+def staff_audit_rows(user: Any) -> list[StaffAuditRow]:
+    now = timezone.now()
+    return [
+        StaffAuditRow(audit, dispute_deadline(audit), dispute_window_open(audit, now))
+        for audit in audit_list_for_staff(user)
+    ]

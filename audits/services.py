@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.activity import activity_record
-from core.edits import Revision, edit_lock
+from core.edits import Revision, edit_lock, set_active
+from core.types import Actor
 from journeys.models import Journey
 from roles.models import Department, Employee, ProgramRole
 from standards.models import BookVersion, VersionStatus
@@ -80,7 +82,7 @@ def _guard_template_name(name: str, template: ChecklistTemplate | None) -> None:
 @transaction.atomic
 def template_create(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     journey: Journey,
     version: BookVersion,
@@ -154,7 +156,7 @@ def template_create(
 @transaction.atomic
 def template_update(
     *,
-    actor: Any,
+    actor: Actor,
     template: ChecklistTemplate,
     name: str,
     notes: str,
@@ -187,7 +189,7 @@ def template_update(
 
 @transaction.atomic
 def template_item_set_included(
-    *, actor: Any, template: ChecklistTemplate, item: TemplateItem, included: bool
+    *, actor: Actor, template: ChecklistTemplate, item: TemplateItem, included: bool
 ) -> TemplateItem:
     """Leave an item out of the template (or take it back in); audits already assigned
     keep the items they were given."""
@@ -225,7 +227,7 @@ def template_item_set_included(
 @transaction.atomic
 def template_upgrade(
     *,
-    actor: Any,
+    actor: Actor,
     template: ChecklistTemplate,
     version: BookVersion,
     expected_updated_at: Revision | None = None,
@@ -286,14 +288,13 @@ def template_upgrade(
 
 @transaction.atomic
 def template_set_active(
-    *, actor: Any, template: ChecklistTemplate, is_active: bool
+    *, actor: Actor, template: ChecklistTemplate, is_active: bool
 ) -> ChecklistTemplate:
-    template.is_active = is_active
-    template.save(update_fields=["is_active", "updated_at"])
-    activity_record(
+    return set_active(
         actor=actor,
+        instance=template,
+        is_active=is_active,
         action="checklist_template.activate" if is_active else "checklist_template.archive",
-        target=template,
         message=(
             gettext_lazy("Checklist template “%(name)s” back in use")
             if is_active
@@ -301,7 +302,6 @@ def template_set_active(
         ),
         params={"name": template.name},
     )
-    return template
 
 
 # Assignment -------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def template_set_active(
 @transaction.atomic
 def audit_assign(
     *,
-    actor: Any,
+    actor: Actor,
     template: ChecklistTemplate,
     department: Department,
     auditor: Any,
@@ -389,7 +389,7 @@ def audit_assign(
 
 
 @transaction.atomic
-def audit_delete(*, actor: Any, audit: Audit) -> None:
+def audit_delete(*, actor: Actor, audit: Audit) -> None:
     """Withdraw an audit nobody has started."""
     locked = Audit.objects.select_for_update().get(pk=audit.pk)
     if locked.status != AuditStatus.ASSIGNED:
@@ -488,7 +488,7 @@ def _apply(audit: Audit, content: AuditContent) -> None:
 
 
 @transaction.atomic
-def audit_content_save(*, actor: Any, audit: Audit, content: AuditContent) -> Audit:
+def audit_content_save(*, actor: Actor, audit: Audit, content: AuditContent) -> Audit:
     """Save answers exactly as given, while the audit is a draft (one or many at once)."""
     locked = _lock_audit(audit)
     _guard_draft(locked)
@@ -647,7 +647,7 @@ def _store_figures(audit: Audit) -> scoring.Figures:
 
 @transaction.atomic
 def audit_submit(
-    *, actor: Any, audit: Audit, client_id: uuid.UUID, content: AuditContent
+    *, actor: Actor, audit: Audit, client_id: uuid.UUID, content: AuditContent
 ) -> SubmitOutcome:
     """Submit a draft once, whatever the number of attempts.
 
@@ -742,7 +742,7 @@ def _announce(audit: Audit, reason: str) -> None:
 
 
 @transaction.atomic
-def audit_finalize(*, actor: Any, audit: Audit) -> Audit:
+def audit_finalize(*, actor: Actor, audit: Audit) -> Audit:
     """Make a submitted audit final: from now on it counts in compliance."""
     locked = _lock_audit(audit)
     if locked.status != AuditStatus.SUBMITTED:
@@ -771,7 +771,9 @@ def audit_finalize(*, actor: Any, audit: Audit) -> Audit:
 
 
 @transaction.atomic
-def dispute_raise(*, actor: Any, employee: Employee, item: AuditItem, reason: str) -> Dispute:
+def dispute_raise(
+    *, actor: Actor | None, employee: Employee, item: AuditItem, reason: str
+) -> Dispute:
     audit = _lock_audit(item.audit)
     item = AuditItem.objects.select_related("audit_step", "requirement").get(pk=item.pk)
     if not audit.is_final:
@@ -820,7 +822,7 @@ def _lock_open_dispute(dispute: Dispute) -> Dispute:
 
 
 @transaction.atomic
-def dispute_accept(*, actor: Any, dispute: Dispute, answer: str, note: str = "") -> Dispute:
+def dispute_accept(*, actor: Actor, dispute: Dispute, answer: str, note: str = "") -> Dispute:
     """Correct the disputed answer; the step and audit figures are stored again and the
     rollup is told (audits.signals), so every figure computed from them follows."""
     locked = _lock_open_dispute(dispute)
@@ -862,7 +864,7 @@ def dispute_accept(*, actor: Any, dispute: Dispute, answer: str, note: str = "")
 
 
 @transaction.atomic
-def dispute_reject(*, actor: Any, dispute: Dispute, note: str) -> Dispute:
+def dispute_reject(*, actor: Actor, dispute: Dispute, note: str) -> Dispute:
     locked = _lock_open_dispute(dispute)
     note = note.strip()
     if not note:
@@ -890,7 +892,7 @@ def dispute_reject(*, actor: Any, dispute: Dispute, note: str) -> Dispute:
 
 
 def evidence_add(
-    *, actor: Any, audit: Audit, item: AuditItem, upload: IO[bytes], size: int, name: str
+    *, actor: Actor, audit: Audit, item: AuditItem, upload: IO[bytes], size: int, name: str
 ) -> Evidence:
     """Check, clean and keep a photo for an item of a draft audit.
 
@@ -912,7 +914,7 @@ def evidence_add(
 @transaction.atomic
 def _evidence_record(
     *,
-    actor: Any,
+    actor: Actor,
     audit: Audit,
     item: AuditItem,
     path: str,
@@ -947,7 +949,7 @@ def _evidence_record(
 
 
 @transaction.atomic
-def evidence_delete(*, actor: Any, audit: Audit, evidence: Evidence) -> None:
+def evidence_delete(*, actor: Actor, audit: Audit, evidence: Evidence) -> None:
     locked = _lock_audit(audit)
     _guard_draft(locked)
     if evidence.item.audit_id != locked.pk:
@@ -955,3 +957,81 @@ def evidence_delete(*, actor: Any, audit: Audit, evidence: Evidence) -> None:
     path = evidence.path
     evidence.delete()
     transaction.on_commit(lambda: evidence_remove(path))
+
+
+# The auditor's form as one request --------------------------------------------------
+
+
+@dataclass
+class FormPost:
+    """What one post of the auditor's form carries, read once by the view: the content
+    (valid parts only), the fields it could not read, photos by item id, and a photo
+    to remove."""
+
+    content: AuditContent
+    errors: dict[str, str] = field(default_factory=dict)
+    photos: dict[int, UploadedFile] = field(default_factory=dict)
+    remove_photo: int | None = None
+
+    @property
+    def changes_files(self) -> bool:
+        return bool(self.photos) or self.remove_photo is not None
+
+
+def audit_form_save(*, actor: Actor, audit: Audit, post: FormPost) -> dict[str, str]:
+    """Save everything valid in a post of the form: answers first, then photos.
+
+    Returns the problems by field name (the post's own, and photos refused); what was
+    valid is saved regardless. Raises AuditStateError once the audit is no draft.
+    """
+    audit_content_save(actor=actor, audit=audit, content=post.content)
+    errors = dict(post.errors)
+    items = AuditItem.objects.in_bulk(list(post.photos))
+    for item_id, upload in post.photos.items():
+        item = items.get(item_id)
+        if item is None or item.audit_id != audit.pk:
+            continue
+        try:
+            evidence_add(
+                actor=actor,
+                audit=audit,
+                item=item,
+                upload=upload,
+                size=upload.size or 0,
+                name=upload.name or "",
+            )
+        except ValidationError as error:
+            errors[f"photo-{item_id}"] = " ".join(error.messages)
+    if post.remove_photo is not None:
+        evidence = Evidence.objects.filter(pk=post.remove_photo, item__audit=audit).first()
+        if evidence is not None:
+            evidence_delete(actor=actor, audit=audit, evidence=evidence)
+    return errors
+
+
+@dataclass
+class FormSubmitOutcome:
+    """The answer to a submission from the form: submitted, or what stops it."""
+
+    audit: Audit
+    errors: dict[str, str] = field(default_factory=dict)
+    missing: list[Missing] = field(default_factory=list)
+
+    @property
+    def submitted(self) -> bool:
+        return not self.errors and not self.missing
+
+
+def audit_form_submit(
+    *, actor: Actor, audit: Audit, client_id: uuid.UUID, post: FormPost
+) -> FormSubmitOutcome:
+    """Submit from the form: a post that still has problems or files is saved first
+    (nothing submitted while a field is wrong); then `audit_submit`, idempotent by the
+    draft id. Raises AuditStateError or SubmissionConflict (answered with 409)."""
+    if audit.is_draft and (post.errors or post.changes_files):
+        errors = audit_form_save(actor=actor, audit=audit, post=post)
+        if errors:
+            audit.refresh_from_db()
+            return FormSubmitOutcome(audit=audit, errors=errors)
+    outcome = audit_submit(actor=actor, audit=audit, client_id=client_id, content=post.content)
+    return FormSubmitOutcome(audit=outcome.audit, missing=outcome.missing)

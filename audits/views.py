@@ -44,6 +44,7 @@ from .forms import (
     TemplateStartForm,
     parse_audit_content,
     parse_client_id,
+    read_form_post,
 )
 from .models import (
     Answer,
@@ -69,15 +70,15 @@ from .permissions import (
     require_templates_manager,
 )
 from .selectors import (
+    audit_form_steps,
     audit_list_for_auditor,
     audit_list_for_manager,
-    audit_list_for_staff,
     audit_steps_loaded,
     dispute_deadline,
     dispute_window_open,
     disputes_for_manager,
-    employee_choices,
     journey_places,
+    staff_audit_rows,
     template_newer_version,
     template_steps,
     template_upgrade_plan,
@@ -131,11 +132,7 @@ def my_audits(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff: the final audits in which they were observed."""
     if not is_staff_member(request.user):
         raise PermissionDenied
-    audits = list(audit_list_for_staff(request.user))
-    for audit in audits:
-        audit.dispute_until = dispute_deadline(audit)  # type: ignore[attr-defined]
-        audit.can_dispute = dispute_window_open(audit)  # type: ignore[attr-defined]
-    return render(request, "audits/mine.html", {"audits": audits})
+    return render(request, "audits/mine.html", {"rows": staff_audit_rows(request.user)})
 
 
 # Templates ----------------------------------------------------------------------------
@@ -420,17 +417,6 @@ def audit_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # The auditor's form -------------------------------------------------------------------
 
 
-def _form_steps(audit: Audit) -> list[AuditStep]:
-    steps = audit_steps_loaded(audit)
-    choices = employee_choices(audit, steps)
-    for step in steps:
-        step.employee_choices = choices.get(step.pk, [])  # type: ignore[attr-defined]
-        items = list(step.items.all())
-        step.answered = sum(1 for item in items if item.answer)  # type: ignore[attr-defined]
-        step.total = len(items)  # type: ignore[attr-defined]
-    return steps
-
-
 def _client_id_for(audit: Audit, request: AuthenticatedHttpRequest) -> str:
     """The draft id the page starts with: the one recorded at submission, else one the
     browser sent, else a fresh one (the script replaces it with the phone's own)."""
@@ -448,17 +434,17 @@ def _render_fill(
     missing: list[services.Missing] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    steps = _form_steps(audit)
+    steps = audit_form_steps(audit)
     error_names = set(errors or {})
     missing_anchors = {entry.anchor for entry in missing or []}
-    first_open = next((step.pk for step in steps if step.answered < step.total), None)  # type: ignore[attr-defined]
-    for step in steps:
-        ids = [item.pk for item in step.items.all()]
+    first_open = next((row.step.pk for row in steps if row.answered < row.total), None)
+    for row in steps:
+        ids = [item.pk for item in row.items]
         names = {f"{prefix}-{pk}" for prefix in ("answer", "comment", "photo") for pk in ids}
-        anchors = {f"item-{pk}" for pk in ids} | {f"step-{step.pk}"}
-        step.is_open = (  # type: ignore[attr-defined]
-            step.pk == first_open
-            or bool((names | {f"employee-{step.pk}"}) & error_names)
+        anchors = {f"item-{pk}" for pk in ids} | {f"step-{row.step.pk}"}
+        row.is_open = (
+            row.step.pk == first_open
+            or bool((names | {f"employee-{row.step.pk}"}) & error_names)
             or bool(anchors & missing_anchors)
         )
     return render(
@@ -493,38 +479,8 @@ def audit_fill(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_fill(request, audit)
 
 
-def _apply_form_post(
-    request: AuthenticatedHttpRequest, audit: Audit
-) -> tuple[dict[str, str], services.AuditContent]:
-    """Save what the whole form carries (answers, then photos); returns the errors."""
-    steps = _form_steps(audit)
-    content, errors = parse_audit_content(audit, steps, request.POST)
-    services.audit_content_save(actor=request.user, audit=audit, content=content)
-    items = {item.pk: item for step in steps for item in step.items.all()}
-    for key in request.FILES:
-        prefix, _sep, raw_id = key.partition("-")
-        upload = request.FILES.get(key)
-        if upload is None or prefix != "photo" or not raw_id.isdigit():
-            continue
-        if int(raw_id) not in items:
-            continue
-        try:
-            services.evidence_add(
-                actor=request.user,
-                audit=audit,
-                item=items[int(raw_id)],
-                upload=upload,
-                size=upload.size or 0,
-                name=upload.name or "",
-            )
-        except ValidationError as error:
-            errors[key] = " ".join(error.messages)
-    delete = request.POST.get("delete_photo", "")
-    if delete.isdigit():
-        evidence = Evidence.objects.filter(pk=int(delete), item__audit=audit).first()
-        if evidence is not None:
-            services.evidence_delete(actor=request.user, audit=audit, evidence=evidence)
-    return errors, content
+def _form_post(request: AuthenticatedHttpRequest, audit: Audit) -> services.FormPost:
+    return read_form_post(audit, audit_form_steps(audit), request.POST, request.FILES)
 
 
 def _conflict(request: AuthenticatedHttpRequest, audit: Audit, message: str) -> HttpResponse:
@@ -538,7 +494,9 @@ def audit_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     audit = _audit_or_404(pk)
     require_auditor_of(request.user, audit)
     try:
-        errors, _content = _apply_form_post(request, audit)
+        errors = services.audit_form_save(
+            actor=request.user, audit=audit, post=_form_post(request, audit)
+        )
     except services.AuditStateError as error:
         return _conflict(request, audit, str(error))
     audit.refresh_from_db()
@@ -562,7 +520,7 @@ def _unit_response(
 def _save_unit(request: AuthenticatedHttpRequest, audit: Audit, names: set[str]) -> HttpResponse:
     """Save one answer (or one step's employee, or the visit) sent by the page's script."""
     require_auditor_of(request.user, audit)
-    steps = _form_steps(audit)
+    steps = audit_form_steps(audit)
     data = request.POST.copy()
     for key in list(data.keys()):
         if key not in names:
@@ -681,39 +639,32 @@ def audit_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Submit once, however many times the request arrives (see services.audit_submit)."""
     audit = _audit_or_404(pk)
     require_auditor_of(request.user, audit)
+    post = _form_post(request, audit)
     client_id = parse_client_id(request.POST.get("client_id"))
-    if client_id is None:
-        if not audit.is_draft:
-            return _conflict(
-                request, audit, _("The form lost its draft id: this audit was already submitted.")
+    try:
+        if client_id is None:
+            if not audit.is_draft:
+                return _conflict(
+                    request,
+                    audit,
+                    _("The form lost its draft id: this audit was already submitted."),
+                )
+            errors = services.audit_form_save(actor=request.user, audit=audit, post=post)
+            errors["client_id"] = _(
+                "The form lost its draft id: your answers are saved; reload the page and "
+                "submit again."
             )
-        try:
-            errors, _content = _apply_form_post(request, audit)
-        except services.AuditStateError as error:
-            return _conflict(request, audit, str(error))
-        errors["client_id"] = _(
-            "The form lost its draft id: your answers are saved; reload the page and submit again."
-        )
-        audit.refresh_from_db()
-        return _render_fill(request, audit, errors=errors, status=422)
-    steps = _form_steps(audit)
-    content, errors = parse_audit_content(audit, steps, request.POST)
-    if audit.is_draft and (errors or request.FILES or request.POST.get("delete_photo")):
-        try:
-            errors, content = _apply_form_post(request, audit)
-        except services.AuditStateError as error:
-            return _conflict(request, audit, str(error))
-        if errors:
             audit.refresh_from_db()
             return _render_fill(request, audit, errors=errors, status=422)
-    try:
-        outcome = services.audit_submit(
-            actor=request.user, audit=audit, client_id=client_id, content=content
+        outcome = services.audit_form_submit(
+            actor=request.user, audit=audit, client_id=client_id, post=post
         )
-    except services.SubmissionConflict as conflict:
-        return _conflict(request, audit, str(conflict))
-    if outcome.missing:
-        return _render_fill(request, outcome.audit, missing=outcome.missing, status=422)
+    except (services.AuditStateError, services.SubmissionConflict) as error:
+        return _conflict(request, audit, str(error))
+    if not outcome.submitted:
+        return _render_fill(
+            request, outcome.audit, errors=outcome.errors, missing=outcome.missing, status=422
+        )
     return redirect("audits:result", pk=audit.pk)
 
 
@@ -744,8 +695,9 @@ def audit_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     disputes = [
         dispute for step in steps for item in step.items.all() for dispute in item.disputes.all()
     ]
-    for dispute in disputes:
-        dispute.decision_form = DecisionForm(prefix=_decision_prefix(dispute))  # type: ignore[attr-defined]
+    decision_forms = {
+        dispute.pk: DecisionForm(prefix=_decision_prefix(dispute)) for dispute in disputes
+    }
     return render(
         request,
         "audits/report.html",
@@ -755,7 +707,7 @@ def audit_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "manager_view": manager_view,
             "can_dispute": can_dispute,
             "dispute_until": dispute_deadline(audit),
-            "disputes": disputes,
+            "decision_forms": decision_forms,
             "book_url": reverse("standards:version", args=[audit.version_id]),
             "history": list(activity_for(audit)[:50]) if manager_view else [],
         },

@@ -117,8 +117,10 @@ def set_active(
     message: str | Promise,
     params: Params | None = None,
     data: dict[str, Any] | None = None,
+    action: str = "",
 ) -> M:
-    """Switch an object on or off and record it as "<model>.activate/deactivate".
+    """Switch an object on or off and record it (as `action`, by default
+    "<model>.activate" or "<model>.deactivate").
 
     The caller checks its own rules first (who may, what must be empty) and passes the
     history line for the direction chosen.
@@ -130,7 +132,7 @@ def set_active(
     instance.save(update_fields=fields)
     activity_record(
         actor=actor,
-        action=f"{instance._meta.model_name}.{'activate' if is_active else 'deactivate'}",
+        action=action or f"{instance._meta.model_name}.{'activate' if is_active else 'deactivate'}",
         target=instance,
         message=message,
         params=params,

@@ -4,11 +4,12 @@ with, a service's errors shown on the form, and what is saved now after a confli
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +55,13 @@ class RevisionField(forms.CharField):
         return parsed
 
 
-class EditFormMixin:
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:  # a mixin: the form class it is mixed into supplies BaseForm
+    _FormBase = object
+
+
+class EditFormMixin(_FormBase):
     """For a form that edits a stored object (`instance`): the hidden revision field,
     named after the model's marker (`updated_at` or `revision`), focus on the first
     field to fix, the form rebased after a conflict, and the values saved now.
@@ -67,10 +74,6 @@ class EditFormMixin:
     unique_ids = False
 
     instance: Any
-    fields: dict[str, forms.Field]
-    data: Any
-    errors: Any
-    cleaned_data: dict[str, Any]
 
     def __init__(self, *args: Any, instance: models.Model | None = None, **kwargs: Any) -> None:
         self.instance = instance
@@ -87,12 +90,12 @@ class EditFormMixin:
         self.revision_name = revision_field(instance) if instance is not None else ""
         if instance is not None:
             self.fields[self.revision_name] = RevisionField()
-            self.initial.setdefault(self.revision_name, revision_text(instance))  # type: ignore[attr-defined]
+            self.initial.setdefault(self.revision_name, revision_text(instance))
 
     @property
     def hidden_errors(self) -> list[str]:
         """Errors of hidden fields (an out-of-date revision), shown above the form."""
-        return [str(error) for field in self.hidden_fields() for error in field.errors]  # type: ignore[attr-defined]
+        return [str(error) for field in self.hidden_fields() for error in field.errors]
 
     @property
     def expected_revision(self) -> Revision | None:
@@ -112,8 +115,13 @@ class EditFormMixin:
         """After a conflict: keep what was typed, carry the newer revision so a second
         save knowingly replaces the other person's version. Returns the values saved
         now, for the conflict notice (`core/conflict_notice.html`)."""
-        data = self.data.copy()
-        data[self.add_prefix(self.revision_name)] = revision_text(current)  # type: ignore[attr-defined]
+        data = QueryDict(mutable=True)
+        for key, value in self.data.items():
+            if isinstance(self.data, QueryDict):
+                data.setlist(key, self.data.getlist(key))
+            else:
+                data[key] = value
+        data[self.add_prefix(self.revision_name)] = revision_text(current)
         self.data = data
         return self.saved_values(current)
 

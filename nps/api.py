@@ -34,6 +34,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
+from core.types import actor_of
 from roles.api_auth import HasScope, token_of
 from roles.models import ApiScope, Employee
 
@@ -611,7 +612,7 @@ class InvitationListView(generics.ListCreateAPIView[Invitation]):
         data = serializer.validated_data
         try:
             invitation, created = invitation_create(
-                actor=request.user,
+                actor=actor_of(request),
                 survey=data["survey"],
                 external_ref=data["external_ref"],
                 employee=data.get("employee"),
@@ -678,7 +679,7 @@ class ExportJobListView(generics.ListCreateAPIView[ExportJob]):
             raise ValidationError(flat_errors(serializer.errors))
         try:
             job = export_job_create(
-                actor=request.user,
+                actor=actor_of(request),
                 format=serializer.validated_data["format"],
                 filters=serializer.validated_data.get("filters", {}),
                 api_token=token_of(request),

@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.activity import activity_record
-from core.edits import Revision, edit_lock
+from core.edits import Revision, edit_lock, set_active
+from core.types import Actor
 from journeys.models import Step
 from roles.models import ApiToken, Department, Employee
 
@@ -95,7 +96,7 @@ def _changes(instance: Any, values: dict[str, Any]) -> dict[str, list[str]]:
 # Surveys ------------------------------------------------------------------------------
 
 
-def _survey_guard_scope(*, actor: Any, department: Department, employee: Employee | None) -> None:
+def _survey_guard_scope(*, actor: Actor, department: Department, employee: Employee | None) -> None:
     from roles.selectors import departments_visible_to
 
     visible = departments_visible_to(actor)
@@ -123,7 +124,7 @@ SURVEY_FIELDS = (
 @transaction.atomic
 def survey_create(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     department: Department,
     step: Step | None = None,
@@ -162,7 +163,7 @@ def survey_create(
 @transaction.atomic
 def survey_update(
     *,
-    actor: Any,
+    actor: Actor,
     survey: Survey,
     expected_updated_at: Revision | None = None,
     **values: Any,
@@ -197,13 +198,12 @@ def survey_update(
 
 
 @transaction.atomic
-def survey_set_active(*, actor: Any, survey: Survey, is_active: bool) -> Survey:
-    survey.is_active = is_active
-    survey.save(update_fields=["is_active", "updated_at"])
-    activity_record(
+def survey_set_active(*, actor: Actor, survey: Survey, is_active: bool) -> Survey:
+    return set_active(
         actor=actor,
+        instance=survey,
+        is_active=is_active,
         action="survey.activate" if is_active else "survey.pause",
-        target=survey,
         message=(
             gettext_lazy("Survey “%(name)s” reopened")
             if is_active
@@ -211,7 +211,6 @@ def survey_set_active(*, actor: Any, survey: Survey, is_active: bool) -> Survey:
         ),
         params={"name": survey.name},
     )
-    return survey
 
 
 # Invitations ----------------------------------------------------------------------------
@@ -220,7 +219,7 @@ def survey_set_active(*, actor: Any, survey: Survey, is_active: bool) -> Survey:
 @transaction.atomic
 def invitation_create(
     *,
-    actor: Any,
+    actor: Actor,
     survey: Survey,
     external_ref: str,
     employee: Employee | None = None,
@@ -377,7 +376,7 @@ TAGGABLE = (scoring.DETRACTOR, scoring.PASSIVE)
 
 
 @transaction.atomic
-def response_set_tags(*, actor: Any, response: Response, tags: Iterable[ProblemTag]) -> Response:
+def response_set_tags(*, actor: Actor, response: Response, tags: Iterable[ProblemTag]) -> Response:
     """Set the problem tags of a detractor's or passive's response (adds and removes)."""
     if response.category not in TAGGABLE:
         raise ValidationError(
@@ -427,7 +426,7 @@ FOLLOW_UP_STATUSES = (FollowUp.OPEN, FollowUp.CONTACTED, FollowUp.RESOLVED)
 @transaction.atomic
 def response_follow_up(
     *,
-    actor: Any,
+    actor: Actor,
     response: Response,
     status: str,
     note: str,
@@ -490,7 +489,7 @@ def _tag_guard_name(name: str, tag: ProblemTag | None) -> str:
 
 
 @transaction.atomic
-def problem_tag_create(*, actor: Any, name: str, description: str = "") -> ProblemTag:
+def problem_tag_create(*, actor: Actor, name: str, description: str = "") -> ProblemTag:
     tag = ProblemTag(name=_tag_guard_name(name, None), description=description.strip())
     tag.full_clean()
     tag.save()
@@ -507,7 +506,7 @@ def problem_tag_create(*, actor: Any, name: str, description: str = "") -> Probl
 @transaction.atomic
 def problem_tag_update(
     *,
-    actor: Any,
+    actor: Actor,
     tag: ProblemTag,
     name: str,
     description: str,
@@ -533,14 +532,13 @@ def problem_tag_update(
 
 
 @transaction.atomic
-def problem_tag_set_active(*, actor: Any, tag: ProblemTag, is_active: bool) -> ProblemTag:
+def problem_tag_set_active(*, actor: Actor, tag: ProblemTag, is_active: bool) -> ProblemTag:
     """A deactivated tag stays on the responses it marks but cannot be added again."""
-    tag.is_active = is_active
-    tag.save(update_fields=["is_active", "updated_at"])
-    activity_record(
+    return set_active(
         actor=actor,
+        instance=tag,
+        is_active=is_active,
         action="problem_tag.activate" if is_active else "problem_tag.deactivate",
-        target=tag,
         message=(
             gettext_lazy("Problem tag “%(name)s” reactivated")
             if is_active
@@ -548,7 +546,6 @@ def problem_tag_set_active(*, actor: Any, tag: ProblemTag, is_active: bool) -> P
         ),
         params={"name": tag.name},
     )
-    return tag
 
 
 # Historical import ----------------------------------------------------------------------
@@ -556,7 +553,7 @@ def problem_tag_set_active(*, actor: Any, tag: ProblemTag, is_active: bool) -> P
 
 @transaction.atomic
 def response_import_create(
-    *, actor: Any, file_name: str, checksum: str, rows: list[Any]
+    *, actor: Actor, file_name: str, checksum: str, rows: list[Any]
 ) -> ResponseImport:
     """Keep a previewed, error-free file so that confirming writes exactly what was shown."""
     if not rows:
@@ -567,7 +564,7 @@ def response_import_create(
 
 
 @transaction.atomic
-def response_import_confirm(*, actor: Any, response_import: ResponseImport) -> ResponseImport:
+def response_import_confirm(*, actor: Actor, response_import: ResponseImport) -> ResponseImport:
     """Write every new row of a previewed import, or none (the rows are checked again).
 
     Rows whose external id is already stored with the same values are left alone, so
@@ -648,7 +645,7 @@ def _export_enqueue(job_id: int) -> None:
 @transaction.atomic
 def export_job_create(
     *,
-    actor: Any,
+    actor: Actor,
     format: str,
     filters: dict[str, str],
     api_token: ApiToken | None = None,

@@ -243,12 +243,10 @@ def _survey_list_page(
 ) -> HttpResponse:
     surveys = list(surveys_visible_to(request.user).select_related("step__stage__journey"))
     figures = _survey_figures([survey.pk for survey in surveys])
-    for survey in surveys:
-        survey.figure = figures.get(survey.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "nps/survey_list.html",
-        {"surveys": surveys, "form": form, "create_open": create_open},
+        {"surveys": surveys, "figures": figures, "form": form, "create_open": create_open},
         status=status,
     )
 

@@ -389,7 +389,7 @@ def employee_set_active(*, actor: Actor, employee: Employee, is_active: bool) ->
 
 @transaction.atomic
 def employee_link_login(
-    *, actor: Actor, employee: Employee, user: Any, roles: list[str] | None = None
+    *, actor: Actor, employee: Employee, user: Actor, roles: list[str] | None = None
 ) -> Employee:
     """Link a login to an employee and give it program roles (staff by default)."""
     if Employee.objects.filter(user=user).exclude(pk=employee.pk).exists():

@@ -28,6 +28,7 @@ from nps.models import ProblemTag, Response, Source, Survey
 from roles.models import Department, Employee, Position
 from standards import services as book_services
 from standards.models import BookVersion, Requirement, RequirementKind
+from tests.conftest import login_of
 from tests.factories import EmployeeFactory, PositionFactory, StageFactory, StepFactory
 
 MOSCOW = zoneinfo.ZoneInfo("Europe/Moscow")
@@ -164,7 +165,7 @@ def record_audit(
     requirement names to "yes", "no" or "na".
     """
     audit = audit_services.audit_assign(
-        actor=manager.user,
+        actor=login_of(manager),
         template=scenario.template,
         department=department,
         auditor=auditor,
@@ -193,7 +194,7 @@ def record_audit(
     )
     assert outcome.submitted, outcome.missing
     if finalize:
-        audit_services.audit_finalize(actor=manager.user, audit=audit)
+        audit_services.audit_finalize(actor=login_of(manager), audit=audit)
     audit.refresh_from_db()
     return audit
 
@@ -218,7 +219,7 @@ def dispute(
     )  # fmt: skip
     if manager is None:
         return raised
-    return audit_services.dispute_accept(actor=manager.user, dispute=raised, answer=corrected)
+    return audit_services.dispute_accept(actor=login_of(manager), dispute=raised, answer=corrected)
 
 
 @pytest.fixture
@@ -295,7 +296,7 @@ def general_rules(manager):
     from scorecards.services import BandInput
 
     return services.band_set_create(
-        actor=manager.user, effective_from=datetime.date(2026, 1, 1), position=None,
+        actor=login_of(manager), effective_from=datetime.date(2026, 1, 1), position=None,
         allow_past=True, note="Everyone",
         bands=[BandInput(Decimal(95), Decimal("1.15")), BandInput(Decimal(85), Decimal("1.00")),
                BandInput(Decimal(70), Decimal("0.95")), BandInput(Decimal(0), Decimal("0.90"))],
