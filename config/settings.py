@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "roles.context_processors.program_roles",
+                "core.nav.navigation",
             ],
         },
     },

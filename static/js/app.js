@@ -37,6 +37,24 @@
     if (focus) { focus.focus(); }
   });
 
+  // The main menu folds behind its button on a phone (CSS decides the width at which).
+  document.querySelectorAll("[data-menu]").forEach(function (menu) {
+    var toggle = menu.querySelector("[data-menu-toggle]");
+    if (!toggle) { return; }
+    menu.classList.add("is-foldable");
+    toggle.addEventListener("click", function () {
+      var open = menu.classList.toggle("is-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.classList.contains("is-open")) {
+        menu.classList.remove("is-open");
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.focus();
+      }
+    });
+  });
+
   // Close an open dropdown when clicking elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.dropdown[open]").forEach(function (details) {

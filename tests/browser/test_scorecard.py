@@ -40,7 +40,10 @@ def test_staff_read_their_scorecard_on_a_phone_and_open_the_failed_rule_in_the_b
 ) -> None:
     page = phone_page
     log_in(page, live_server.url, "staff_member")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="My scorecard").click()
+    menu = page.get_by_role("navigation", name="Main")
+    # On a phone the menu is folded behind its button; one tap opens it.
+    menu.get_by_role("button", name="Menu").click()
+    menu.get_by_role("link", name="My scorecard").click()
     expect(page.get_by_role("heading", name="My scorecard")).to_be_visible()
     page.goto(f"{live_server.url}/scorecards/me/?month=2026-03")
     expect(page.get_by_role("heading", name="March 2026")).to_be_visible()
