@@ -1,5 +1,10 @@
 """Keep the translation catalogues complete.
 
+The project catalogue (`locale/`) holds the strings of config/, templates/ and of the
+apps without a catalogue of their own; an app with a `locale/` folder of its own
+(e.g. `actions/locale/`) keeps its strings there, so its work never touches the
+shared file. To give an app its own catalogue: create `<app>/locale/` and run this.
+
     .venv/bin/python scripts/messages.py          # extract strings, fill English, compile
     .venv/bin/python scripts/messages.py --check  # fail if a string is missing or untranslated
 
@@ -36,17 +41,44 @@ IGNORE = [
 ]
 
 
+def app_catalogues() -> list[Path]:
+    """The `locale/` folders of the apps that keep their own catalogue."""
+    return sorted(
+        path
+        for path in ROOT.glob("*/locale")
+        if path.is_dir() and (path.parent / "apps.py").exists()
+    )
+
+
+def catalogues() -> list[Path]:
+    return [LOCALE, *app_catalogues()]
+
+
 def extract() -> None:
-    command = [sys.executable, "manage.py", "makemessages", "--no-location", "--no-obsolete"]
+    base = [
+        sys.executable,
+        str(ROOT / "manage.py"),
+        "makemessages",
+        "--no-location",
+        "--no-obsolete",
+    ]
     for language in LANGUAGES:
-        command += ["-l", language]
-    for pattern in IGNORE:
-        command += ["--ignore", pattern]
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        base += ["-l", language]
+    own = [path.parent.name for path in app_catalogues()]
+    root_command = [*base]
+    for pattern in [*IGNORE, *own]:
+        root_command += ["--ignore", pattern]
+    subprocess.run(root_command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    for app in own:
+        # Run inside the app: makemessages then writes to the app's own locale/.
+        command = [*base]
+        for pattern in IGNORE:
+            command += ["--ignore", pattern]
+        subprocess.run(command, cwd=ROOT / app, check=True, stdout=subprocess.DEVNULL)
 
 
-def fill_english() -> None:
-    catalogue = polib.pofile(str(LOCALE / "en/LC_MESSAGES/django.po"))
+def fill_english(locale: Path = LOCALE) -> None:
+    catalogue = polib.pofile(str(locale / "en/LC_MESSAGES/django.po"))
     for entry in catalogue:
         if entry.msgid_plural:
             entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
@@ -110,6 +142,12 @@ def problems_in(catalogue_dir: Path, extracted_dir: Path | None) -> list[str]:
     return problems
 
 
+def _named(locale: Path, problems: list[str]) -> list[str]:
+    if locale == LOCALE:
+        return problems
+    return [f"{locale.relative_to(ROOT)}: {problem}" for problem in problems]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -117,21 +155,29 @@ def main() -> int:
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     os.chdir(ROOT)
+    problems: list[str] = []
     if not args.check:
         extract()
-        fill_english()
+        for locale in catalogues():
+            fill_english(locale)
         compile_catalogues()
-        problems = problems_in(LOCALE, None)
+        for locale in catalogues():
+            problems += _named(locale, problems_in(locale, None))
     else:
         backup = Path(tempfile.mkdtemp())
-        shutil.copytree(LOCALE, backup / "locale")
+        kept = {locale: backup / str(index) for index, locale in enumerate(catalogues())}
+        for locale, copy in kept.items():
+            shutil.copytree(locale, copy / "locale")
         try:
             extract()
-            shutil.copytree(LOCALE, backup / "extracted")
+            for locale, copy in kept.items():
+                shutil.copytree(locale, copy / "extracted")
         finally:
-            shutil.rmtree(LOCALE)
-            shutil.copytree(backup / "locale", LOCALE)
-        problems = problems_in(LOCALE, backup / "extracted")
+            for locale, copy in kept.items():
+                shutil.rmtree(locale)
+                shutil.copytree(copy / "locale", locale)
+        for locale, copy in kept.items():
+            problems += _named(locale, problems_in(locale, copy / "extracted"))
         shutil.rmtree(backup)
     for problem in problems:
         print(problem)
