@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import events
 from core.activity import activity_record
 from core.edits import Revision, edit_lock, set_active
 from core.types import Actor
@@ -31,6 +32,7 @@ from roles.models import Department, Employee, ProgramRole
 from standards.models import BookVersion, VersionStatus
 
 from . import scoring
+from .events import AuditAssigned, AuditFinalized, DisputeDecided, DisputeRaised
 from .evidence import clean_image, evidence_remove, evidence_write
 from .models import (
     Answer,
@@ -385,6 +387,7 @@ def audit_assign(
         },
         data={"window": [window_start.isoformat(), window_end.isoformat()]},
     )
+    events.publish(AuditAssigned(audit_id=audit.pk, auditor_id=auditor.pk))
     return audit
 
 
@@ -764,6 +767,7 @@ def audit_finalize(*, actor: Actor, audit: Audit) -> Audit:
         data={"earned": total.earned, "applicable": total.applicable},
     )
     _announce(locked, REASON_FINALIZED)
+    events.publish(AuditFinalized(audit_id=locked.pk))
     return locked
 
 
@@ -804,6 +808,7 @@ def dispute_raise(
         params={"employee": employee.full_name, "requirement": item.requirement.text[:120]},
         data={"dispute": dispute.pk, "reason": reason[:500]},
     )
+    events.publish(DisputeRaised(dispute_id=dispute.pk))
     return dispute
 
 
@@ -860,6 +865,7 @@ def dispute_accept(*, actor: Actor, dispute: Dispute, answer: str, note: str = "
         },
     )
     _announce(audit, REASON_DISPUTE_ACCEPTED)
+    events.publish(DisputeDecided(dispute_id=locked.pk, accepted=True))
     return locked
 
 
@@ -885,6 +891,7 @@ def dispute_reject(*, actor: Actor, dispute: Dispute, note: str) -> Dispute:
         },
         data={"dispute": locked.pk, "note": note[:500]},
     )
+    events.publish(DisputeDecided(dispute_id=locked.pk, accepted=False))
     return locked
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import events
 from core.activity import activity_record
 from core.edits import Revision, edit_lock, set_active
 from core.types import Actor
@@ -29,6 +30,7 @@ from journeys.models import Step
 from roles.models import ApiToken, Department, Employee
 
 from . import scoring
+from .events import ExportFinished, ResponseRecorded
 from .models import (
     ExportFormat,
     ExportJob,
@@ -321,6 +323,7 @@ def response_record(
         if invitation is not None:
             raise AlreadyAnsweredError from error
         raise
+    events.publish(ResponseRecorded(response_id=response.pk, score=response.score))
     return response
 
 
@@ -737,6 +740,7 @@ def export_job_run(*, job_id: int) -> None:
             finished_at=now,
             expires_at=now + datetime.timedelta(hours=settings.NPS_EXPORT_EXPIRE_HOURS),
         )
+        events.publish(ExportFinished(job_id=job_id, succeeded=True))
     except Exception as error:
         if not isinstance(error, ValidationError):
             logger.exception("Export job %s failed", job_id)
@@ -750,6 +754,7 @@ def export_job_run(*, job_id: int) -> None:
         ExportJob.objects.filter(pk=job_id).update(
             status=ExportJob.Status.FAILED, error=message, finished_at=timezone.now()
         )
+        events.publish(ExportFinished(job_id=job_id, succeeded=False))
 
 
 def export_file_path(job: ExportJob) -> Path | None:

@@ -18,6 +18,7 @@ from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import events
 from core.activity import Params, activity_record
 from core.edits import Direction, edit_lock, model_update, move
 from core.types import Actor
@@ -25,6 +26,7 @@ from journeys.models import Situation, Step
 from roles.models import Employee, Position
 
 from .diff import book_diff
+from .events import VersionPublished
 from .models import (
     Acknowledgement,
     AppearanceStandard,
@@ -223,6 +225,11 @@ def version_publish(*, actor: Actor, version: BookVersion, change_note: str) -> 
             "archived": previous.number if previous else None,
             "acknowledgements_asked": asked,
         },
+    )
+    events.publish(
+        VersionPublished(
+            version_id=version.pk, previous_version_id=previous.pk if previous else None
+        )
     )
     return version
 

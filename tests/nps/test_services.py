@@ -281,3 +281,24 @@ def test_survey_changes_leave_activity(company, manager) -> None:
         "survey.update",
         "survey.create",
     ]
+
+
+def test_an_answer_and_a_finished_export_are_announced(surveys, manager) -> None:
+    from core import events
+    from nps.events import ExportFinished, ResponseRecorded
+    from nps.services import export_job_create, export_job_run
+
+    heard: list[object] = []
+    events.subscribe(ResponseRecorded, heard.append)
+    events.subscribe(ExportFinished, heard.append)
+    try:
+        response = response_record(survey=surveys.sales, score=3)
+        job = export_job_create(actor=manager.user, filters={}, format="csv")
+        export_job_run(job_id=job.pk)
+    finally:
+        events.unsubscribe(ResponseRecorded, heard.append)
+        events.unsubscribe(ExportFinished, heard.append)
+    assert heard == [
+        ResponseRecorded(response_id=response.pk, score=3),
+        ExportFinished(job_id=job.pk, succeeded=True),
+    ]

@@ -235,3 +235,19 @@ def test_acknowledgement_figures_errors(manager_client, client, published_book, 
         == 404
     )
     assert manager_client.get(url, {"department": "abc"}).status_code == 404
+
+
+def test_publishing_is_announced_with_the_version_it_replaces(manager, published_book):
+    from core import events
+    from standards.events import VersionPublished
+
+    draft = services.version_new_draft(actor=manager.user, book=published_book.book)
+    heard: list[object] = []
+    events.subscribe(VersionPublished, heard.append)
+    try:
+        version = _publish(manager, draft)
+    finally:
+        events.unsubscribe(VersionPublished, heard.append)
+    assert heard == [
+        VersionPublished(version_id=version.pk, previous_version_id=published_book.version.pk)
+    ]
