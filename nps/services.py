@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.activity import activity_record
-from core.edits import Revision, edit_lock, set_active
+from core.edits import Revision, edit_lock, model_update, set_active
 from core.types import Actor
 from journeys.models import Step
 from roles.models import ApiToken, Department, Employee
@@ -83,14 +83,6 @@ def responses_announce(responses: Iterable[Response]) -> None:
         department_ids=sorted(departments),
         step_ids=sorted(steps),
     )
-
-
-def _changes(instance: Any, values: dict[str, Any]) -> dict[str, list[str]]:
-    return {
-        field: [str(getattr(instance, field)), str(new)]
-        for field, new in values.items()
-        if getattr(instance, field) != new
-    }
 
 
 # Surveys ------------------------------------------------------------------------------
@@ -180,11 +172,7 @@ def survey_update(
     for key in ("name", "follow_up_ru", "follow_up_en"):
         if key in values:
             values[key] = values[key].strip()
-    changes = _changes(survey, values)
-    for field, value in values.items():
-        setattr(survey, field, value)
-    survey.full_clean()
-    survey.save()
+    changes = model_update(instance=survey, data=values)
     if changes:
         activity_record(
             actor=actor,
@@ -513,12 +501,10 @@ def problem_tag_update(
     expected_updated_at: Revision | None = None,
 ) -> ProblemTag:
     edit_lock(ProblemTag, tag.pk, expected=expected_updated_at)
-    values = {"name": _tag_guard_name(name, tag), "description": description.strip()}
-    changes = _changes(tag, values)
-    for field, value in values.items():
-        setattr(tag, field, value)
-    tag.full_clean()
-    tag.save()
+    changes = model_update(
+        instance=tag,
+        data={"name": _tag_guard_name(name, tag), "description": description.strip()},
+    )
     if changes:
         activity_record(
             actor=actor,
