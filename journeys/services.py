@@ -23,7 +23,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.activity import activity_record
-from core.edits import Direction, Revision, edit_lock, model_update, move, renumber, set_active
+from core.edits import (
+    Direction,
+    Revision,
+    edit_lock,
+    model_create,
+    model_update,
+    move,
+    renumber,
+    set_active,
+)
 from core.types import Actor
 from roles.models import Employee, Position
 
@@ -108,16 +117,12 @@ def _require_name(name: str) -> str:
 @transaction.atomic
 def journey_create(*, actor: Actor, name: str, description: str = "") -> Journey:
     journey = Journey(name=_require_name(name), description=description.strip())
-    journey.full_clean()
-    journey.save()
-    activity_record(
+    return model_create(
         actor=actor,
-        action="journey.create",
-        target=journey,
+        instance=journey,
         message=gettext_lazy("Journey “%(name)s” created"),
         params={"name": journey.name},
     )
-    return journey
 
 
 @transaction.atomic
@@ -175,16 +180,12 @@ def stage_create(*, actor: Actor, journey: Journey, name: str) -> Stage:
     siblings = _stage_siblings(journey.pk)
     renumber(siblings)
     stage = Stage(journey=journey, name=_require_name(name), order=len(siblings))
-    stage.full_clean()
-    stage.save()
-    activity_record(
+    return model_create(
         actor=actor,
-        action="stage.create",
-        target=stage,
+        instance=stage,
         message=gettext_lazy("Stage “%(name)s” added to “%(journey)s”"),
         params={"name": stage.name, "journey": journey.name},
     )
-    return stage
 
 
 @transaction.atomic
@@ -274,16 +275,12 @@ def step_create(
         owner=owner,
         order=len(siblings),
     )
-    step.full_clean()
-    step.save()
-    activity_record(
+    return model_create(
         actor=actor,
-        action="step.create",
-        target=step,
+        instance=step,
         message=gettext_lazy("Step “%(name)s” added to stage “%(stage)s”"),
         params={"name": step.name, "stage": stage.name},
     )
-    return step
 
 
 @transaction.atomic
@@ -414,12 +411,9 @@ def situation_create(
         responsible_position=responsible_position,
         order=len(siblings),
     )
-    situation.full_clean()
-    situation.save()
-    activity_record(
+    return model_create(
         actor=actor,
-        action="situation.create",
-        target=situation,
+        instance=situation,
         message=(
             gettext_lazy("Situation “%(name)s” added to step “%(step)s”")
             if step
@@ -427,7 +421,6 @@ def situation_create(
         ),
         params={"name": situation.name, "step": step.name if step else "", "journey": journey.name},
     )
-    return situation
 
 
 @transaction.atomic

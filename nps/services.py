@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.activity import activity_record
-from core.edits import Revision, edit_lock, model_update, set_active
+from core.edits import Revision, edit_lock, model_create, model_update, set_active
 from core.types import Actor
 from journeys.models import Step
 from roles.models import ApiToken, Department, Employee
@@ -140,16 +140,12 @@ def survey_create(
         survey.follow_up_ru = follow_up_ru.strip()
     if follow_up_en.strip():
         survey.follow_up_en = follow_up_en.strip()
-    survey.full_clean()
-    survey.save()
-    activity_record(
+    return model_create(
         actor=actor,
-        action="survey.create",
-        target=survey,
+        instance=survey,
         message=gettext_lazy("Survey “%(name)s” created"),
         params={"name": survey.name},
     )
-    return survey
 
 
 @transaction.atomic
@@ -479,16 +475,13 @@ def _tag_guard_name(name: str, tag: ProblemTag | None) -> str:
 @transaction.atomic
 def problem_tag_create(*, actor: Actor, name: str, description: str = "") -> ProblemTag:
     tag = ProblemTag(name=_tag_guard_name(name, None), description=description.strip())
-    tag.full_clean()
-    tag.save()
-    activity_record(
+    return model_create(
         actor=actor,
         action="problem_tag.create",
-        target=tag,
+        instance=tag,
         message=gettext_lazy("Problem tag “%(name)s” created"),
         params={"name": tag.name},
     )
-    return tag
 
 
 @transaction.atomic
