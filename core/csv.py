@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -165,3 +165,18 @@ def _column_positions(header: list[str], columns: CsvColumns) -> dict[str, int]:
         _("Missing columns: %(missing)s. The first row must name the columns %(required)s.")
         % {"missing": ", ".join(missing), "required": ", ".join(columns.required)}
     )
+
+
+def repeated_lines(keys: Iterable[tuple[int, str]]) -> tuple[dict[str, int], dict[int, int]]:
+    """For (line number, key) in file order: the line each key first stands on, and for
+    each later line that repeats a key, that first line. Empty keys are left out."""
+    first: dict[str, int] = {}
+    repeats: dict[int, int] = {}
+    for line, key in keys:
+        if not key:
+            continue
+        if key in first:
+            repeats[line] = first[key]
+        else:
+            first[key] = line
+    return first, repeats

@@ -16,7 +16,7 @@ from typing import Any, TypedDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.csv import CsvColumns, ImportFileError, read_csv_rows
+from core.csv import CsvColumns, ImportFileError, read_csv_rows, repeated_lines
 from roles.models import Employee
 
 from .models import Response, Survey
@@ -223,19 +223,16 @@ def read_responses_csv(*, data: bytes, user: Any) -> list[PreviewRow]:
     lookups = _Lookups.for_user(user)
     now = timezone.now()
     rows = [_check(line, cells, lookups, now) for line, cells in records]
-    first_line: dict[str, int] = {}
+    first_line, repeats = repeated_lines(
+        (row.line, row.cells.get("external_id", "")) for row in rows
+    )
     for row in rows:
-        external_id = row.cells.get("external_id", "")
-        if not external_id:
-            continue
-        if external_id in first_line:
+        if row.line in repeats:
             row.errors.append(
                 _("External id %(id)s is already on line %(line)s of this file.")
-                % {"id": external_id, "line": first_line[external_id]}
+                % {"id": row.cells["external_id"], "line": repeats[row.line]}
             )
             row.values = None
-        else:
-            first_line[external_id] = row.line
     stored = _stored(list(first_line))
     for row in rows:
         if row.values is not None:

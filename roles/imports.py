@@ -20,7 +20,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.csv import CsvColumns, ImportFileError, header_key, read_csv_rows
+from core.csv import CsvColumns, ImportFileError, header_key, read_csv_rows, repeated_lines
 
 from .models import Department, Employee, Gender, Position
 from .selectors import departments_visible_to
@@ -340,19 +340,16 @@ def read_employee_csv(*, data: bytes, user: Any) -> list[ImportRow]:
     lookups = _Lookups.for_user(user)
     rows = [_check_row(line, cells, lookups) for line, cells in raw_rows]
 
-    first_line: dict[str, int] = {}
+    first_line, repeats = repeated_lines(
+        (row.line, row.cells.get("personnel_number", "")) for row in rows
+    )
     for row in rows:
-        number = row.cells.get("personnel_number", "")
-        if not number:
-            continue
-        if number in first_line:
+        if row.line in repeats:
             row.errors.append(
                 _("Personnel number %(number)s is already on line %(line)s of this file.")
-                % {"number": number, "line": first_line[number]}
+                % {"number": row.cells["personnel_number"], "line": repeats[row.line]}
             )
             row.values = None
-        else:
-            first_line[number] = row.line
 
     existing = existing_employees(first_line)
     for row in rows:
