@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from core.types import Viewer
 from journeys.models import Journey, Situation, Step
 from roles.models import Employee, Position, ProgramRole
 from roles.permissions import employee_of, has_role, is_manager
@@ -265,17 +266,17 @@ def template_upgrade_plan(template: ChecklistTemplate, version: BookVersion) -> 
 # Audits: who sees which -----------------------------------------------------------------
 
 
-def audits_managed_by(user: Any) -> QuerySet[Audit]:
+def audits_managed_by(user: Viewer) -> QuerySet[Audit]:
     """Audits of the departments in a manager's subtree."""
     if not is_manager(user):
         return Audit.objects.none()
     return Audit.objects.filter(department__in=departments_visible_to(user))
 
 
-def audits_of_auditor(user: Any) -> QuerySet[Audit]:
+def audits_of_auditor(user: Viewer) -> QuerySet[Audit]:
     if not has_role(user, ProgramRole.AUDITOR):
         return Audit.objects.none()
-    return Audit.objects.filter(auditor=user)
+    return Audit.objects.filter(auditor_id=user.pk)
 
 
 def audits_observing(employee: Employee | None) -> QuerySet[Audit]:
@@ -288,7 +289,7 @@ def audits_observing(employee: Employee | None) -> QuerySet[Audit]:
     )
 
 
-def audits_of_staff(user: Any) -> QuerySet[Audit]:
+def audits_of_staff(user: Viewer) -> QuerySet[Audit]:
     if not has_role(user, ProgramRole.STAFF):
         return Audit.objects.none()
     return audits_observing(employee_of(user))
@@ -304,18 +305,18 @@ def _with_list_relations(queryset: QuerySet[Audit]) -> QuerySet[Audit]:
     )
 
 
-def audit_list_for_manager(user: Any, *, status: str = "") -> QuerySet[Audit]:
+def audit_list_for_manager(user: Viewer, *, status: str = "") -> QuerySet[Audit]:
     queryset = audits_managed_by(user)
     if status:
         queryset = queryset.filter(status=status)
     return _with_list_relations(queryset).order_by("-window_start", "-id")
 
 
-def audit_list_for_auditor(user: Any) -> QuerySet[Audit]:
+def audit_list_for_auditor(user: Viewer) -> QuerySet[Audit]:
     return _with_list_relations(audits_of_auditor(user)).order_by("window_end", "id")
 
 
-def audit_list_for_staff(user: Any) -> QuerySet[Audit]:
+def audit_list_for_staff(user: Viewer) -> QuerySet[Audit]:
     return (
         audits_of_staff(user)
         .select_related("template", "department")
@@ -429,7 +430,7 @@ def dispute_window_open(audit: Audit, now: datetime.datetime | None = None) -> b
     return audit.is_final and deadline is not None and (now or timezone.now()) <= deadline
 
 
-def disputes_for_manager(user: Any, *, status: str = DisputeStatus.OPEN) -> QuerySet[Dispute]:
+def disputes_for_manager(user: Viewer, *, status: str = DisputeStatus.OPEN) -> QuerySet[Dispute]:
     queryset = Dispute.objects.filter(item__audit__in=audits_managed_by(user))
     if status:
         queryset = queryset.filter(status=status)
@@ -463,7 +464,7 @@ class StaffAuditRow:
     can_dispute: bool
 
 
-def staff_audit_rows(user: Any) -> list[StaffAuditRow]:
+def staff_audit_rows(user: Viewer) -> list[StaffAuditRow]:
     now = timezone.now()
     return [
         StaffAuditRow(audit, dispute_deadline(audit), dispute_window_open(audit, now))

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from core import events
 from core.activity import activity_record
-from core.edits import Revision, edit_lock, set_active
+from core.edits import Revision, edit_lock, model_update, set_active
 from core.types import Actor
 from journeys.models import Journey
 from roles.models import Department, Employee, ProgramRole
@@ -169,14 +169,7 @@ def template_update(
     if not name:
         raise ValidationError({"name": _("Give the template a name.")})
     _guard_template_name(name, template)
-    changes = {}
-    if template.name != name:
-        changes["name"] = [template.name, name]
-    if template.notes != notes.strip():
-        changes["notes"] = [template.notes, notes.strip()]
-    template.name = name
-    template.notes = notes.strip()
-    template.save(update_fields=["name", "notes", "updated_at"])
+    changes = model_update(instance=template, data={"name": name, "notes": notes.strip()})
     if changes:
         activity_record(
             actor=actor,

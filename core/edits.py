@@ -3,6 +3,7 @@
 - `EditConflict` / `edit_lock`: an edit carries the revision marker the editor saw
   (`updated_at`, or an integer `revision`); when the stored row moved on since, the
   edit is refused and nothing is written.
+- `model_create`: validate, save and record a new object.
 - `model_update`: set the fields that changed, validate, save only those fields, and
   say what changed (for the history entry).
 - `set_active`: switch an object on or off with its history entry.
@@ -107,6 +108,31 @@ def model_update(
         update_fields.append("updated_at")
     instance.save(update_fields=update_fields)
     return changes
+
+
+def model_create(
+    *,
+    actor: Actor | None,
+    instance: M,
+    message: str | Promise,
+    params: Params | None = None,
+    data: dict[str, Any] | None = None,
+    action: str = "",
+    clean_exclude: Sequence[str] = (),
+) -> M:
+    """Validate a new object, save it and record its creation (as `action`, by default
+    "<model>.create"), for the services that create one object under their own rules."""
+    instance.full_clean(exclude=list(clean_exclude) or None)
+    instance.save()
+    activity_record(
+        actor=actor,
+        action=action or f"{instance._meta.model_name}.create",
+        target=instance,
+        message=message,
+        params=params,
+        data=data,
+    )
+    return instance
 
 
 def set_active(

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from core.types import Viewer
 from roles.models import Employee, Position
 from roles.permissions import is_manager
 from roles.selectors import employees_visible_to
@@ -186,7 +187,7 @@ def position_duties(position: Position) -> Duties:
     return Duties(position=position, steps=steps, situations=situations)
 
 
-def position_holders(*, user: Any, position: Position) -> QuerySet[Employee]:
+def position_holders(*, user: Viewer, position: Position) -> QuerySet[Employee]:
     """Active employees holding the position, among those the viewer may see."""
     if not is_manager(user):
         return Employee.objects.none()

@@ -23,7 +23,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.activity import activity_record
-from core.edits import Direction, Revision, changes_between, edit_lock, move, renumber, set_active
+from core.edits import (
+    Direction,
+    Revision,
+    edit_lock,
+    model_create,
+    model_update,
+    move,
+    renumber,
+    set_active,
+)
 from core.types import Actor
 from roles.models import Employee, Position
 
@@ -108,16 +117,12 @@ def _require_name(name: str) -> str:
 @transaction.atomic
 def journey_create(*, actor: Actor, name: str, description: str = "") -> Journey:
     journey = Journey(name=_require_name(name), description=description.strip())
-    journey.full_clean()
-    journey.save()
-    activity_record(
+    return model_create(
         actor=actor,
-        action="journey.create",
-        target=journey,
+        instance=journey,
         message=gettext_lazy("Journey “%(name)s” created"),
         params={"name": journey.name},
     )
-    return journey
 
 
 @transaction.atomic
@@ -129,13 +134,11 @@ def journey_update(
     description: str,
     expected_updated_at: Revision | None = None,
 ) -> Journey:
-    current = edit_lock(Journey, journey.pk, expected=expected_updated_at)
-    values = {"name": _require_name(name), "description": description.strip()}
-    changes = changes_between(current, values)
-    for field, value in values.items():
-        setattr(journey, field, value)
-    journey.full_clean()
-    journey.save(update_fields=["name", "description", "updated_at"])
+    edit_lock(Journey, journey.pk, expected=expected_updated_at)
+    changes = model_update(
+        instance=journey,
+        data={"name": _require_name(name), "description": description.strip()},
+    )
     if changes:
         activity_record(
             actor=actor,
@@ -177,16 +180,12 @@ def stage_create(*, actor: Actor, journey: Journey, name: str) -> Stage:
     siblings = _stage_siblings(journey.pk)
     renumber(siblings)
     stage = Stage(journey=journey, name=_require_name(name), order=len(siblings))
-    stage.full_clean()
-    stage.save()
-    activity_record(
+    return model_create(
         actor=actor,
-        action="stage.create",
-        target=stage,
+        instance=stage,
         message=gettext_lazy("Stage “%(name)s” added to “%(journey)s”"),
         params={"name": stage.name, "journey": journey.name},
     )
-    return stage
 
 
 @transaction.atomic
@@ -197,11 +196,8 @@ def stage_update(
     name: str,
     expected_updated_at: Revision | None = None,
 ) -> Stage:
-    current = edit_lock(Stage, stage.pk, expected=expected_updated_at)
-    changes = changes_between(current, {"name": _require_name(name)})
-    stage.name = _require_name(name)
-    stage.full_clean()
-    stage.save(update_fields=["name", "updated_at"])
+    edit_lock(Stage, stage.pk, expected=expected_updated_at)
+    changes = model_update(instance=stage, data={"name": _require_name(name)})
     if changes:
         activity_record(
             actor=actor,
@@ -279,16 +275,12 @@ def step_create(
         owner=owner,
         order=len(siblings),
     )
-    step.full_clean()
-    step.save()
-    activity_record(
+    return model_create(
         actor=actor,
-        action="step.create",
-        target=step,
+        instance=step,
         message=gettext_lazy("Step “%(name)s” added to stage “%(stage)s”"),
         params={"name": step.name, "stage": stage.name},
     )
-    return step
 
 
 @transaction.atomic
@@ -323,18 +315,14 @@ def step_update(
         "responsible_position": responsible_position,
         "owner": owner,
     }
-    changes = changes_between(current, values)
-    for field, value in values.items():
-        setattr(step, field, value)
-    update_fields = [*values, "updated_at"]
     moved = old_stage.pk != stage.pk
     if moved:
         new_siblings = _step_siblings(stage.pk)
         renumber(new_siblings)
-        step.order = len(new_siblings)
-        update_fields.append("order")
-    step.full_clean()
-    step.save(update_fields=update_fields)
+        values["order"] = len(new_siblings)
+    changes = model_update(instance=step, data=values)
+    # Its place at the end of the new stage follows from the move: not an edit of its own.
+    changes.pop("order", None)
     if moved:
         renumber(_step_siblings(old_stage.pk))
     if changes:
@@ -423,12 +411,9 @@ def situation_create(
         responsible_position=responsible_position,
         order=len(siblings),
     )
-    situation.full_clean()
-    situation.save()
-    activity_record(
+    return model_create(
         actor=actor,
-        action="situation.create",
-        target=situation,
+        instance=situation,
         message=(
             gettext_lazy("Situation “%(name)s” added to step “%(step)s”")
             if step
@@ -436,7 +421,6 @@ def situation_create(
         ),
         params={"name": situation.name, "step": step.name if step else "", "journey": journey.name},
     )
-    return situation
 
 
 @transaction.atomic
@@ -463,19 +447,14 @@ def situation_update(
         "kind": kind,
         "responsible_position": responsible_position,
     }
-    changes = changes_between(current, values)
-    for field, value in values.items():
-        setattr(situation, field, value)
-    update_fields = [*values, "updated_at"]
     old_step_id = current.step_id
     moved = old_step_id != (step.pk if step else None)
     if moved:
         new_siblings = _situation_siblings(journey.pk, step.pk if step else None)
         renumber(new_siblings)
-        situation.order = len(new_siblings)
-        update_fields.append("order")
-    situation.full_clean()
-    situation.save(update_fields=update_fields)
+        values["order"] = len(new_siblings)
+    changes = model_update(instance=situation, data=values)
+    changes.pop("order", None)
     if moved:
         renumber(_situation_siblings(journey.pk, old_step_id))
     if changes:

@@ -8,9 +8,7 @@ history is not rewritten by an import. Any error means nothing is imported.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
@@ -18,7 +16,7 @@ from typing import Any, TypedDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.csv import ImportFileError, decode_csv_bytes
+from core.csv import CsvColumns, ImportFileError, read_csv_rows, repeated_lines
 from roles.models import Employee
 
 from .models import Response, Survey
@@ -44,9 +42,7 @@ def _normalize(text: str) -> str:
     return re.sub(r"[\s_]+", " ", text.replace("\ufeff", "").strip().casefold())
 
 
-_HEADER_TO_COLUMN = {
-    _normalize(alias): column for column, aliases in _ALIASES.items() for alias in aliases
-}
+RESPONSE_COLUMNS = CsvColumns(aliases=_ALIASES, required=REQUIRED_COLUMNS)
 
 ImportRejected = ImportFileError
 
@@ -98,58 +94,6 @@ def parse_moment(text: str) -> datetime.datetime | None:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
-
-
-def _read(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(_("The file is larger than 5 MB: split it into smaller files."))
-    text = decode_csv_bytes(data).lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFileError(_("The file is empty.")) from None
-    except csv.Error as error:
-        raise ImportFileError(
-            _("The file is not valid CSV: %(error)s") % {"error": error}
-        ) from None
-    records: list[tuple[int, list[str]]] = []
-    try:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                if len(records) >= MAX_ROWS:
-                    raise ImportFileError(
-                        _("The file has more than %(max)s rows: split it into smaller files.")
-                        % {"max": MAX_ROWS}
-                    )
-                records.append((reader.line_num, cells))
-    except csv.Error as error:
-        raise ImportFileError(
-            _("The file is not valid CSV: %(error)s") % {"error": error}
-        ) from None
-    return header, records
-
-
-def _positions(header: list[str]) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    for index, title in enumerate(header):
-        column = _HEADER_TO_COLUMN.get(_normalize(title))
-        if column is None:
-            continue
-        if column in positions:
-            raise ImportFileError(
-                _("The column “%(column)s” appears twice in the first row.") % {"column": column}
-            )
-        positions[column] = index
-    missing = [column for column in REQUIRED_COLUMNS if column not in positions]
-    if missing:
-        raise ImportFileError(
-            _("Missing columns: %(missing)s. The first row must name the columns %(required)s.")
-            % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED_COLUMNS)}
-        )
-    return positions
 
 
 @dataclass
@@ -271,37 +215,24 @@ def _stored(external_ids: list[str]) -> dict[str, Response]:
 
 def read_responses_csv(*, data: bytes, user: Any) -> list[PreviewRow]:
     """Every row of the file with its status: new, unchanged or error (with reasons)."""
-    header, records = _read(data)
-    positions = _positions(header)
+    records = read_csv_rows(
+        data, columns=RESPONSE_COLUMNS, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS
+    )
     if not records:
         raise ImportFileError(_("The file has a header row but no responses."))
     lookups = _Lookups.for_user(user)
     now = timezone.now()
-    rows = [
-        _check(
-            line,
-            {
-                column: (cells[index].strip() if index < len(cells) else "")
-                for column, index in positions.items()
-            },
-            lookups,
-            now,
-        )
-        for line, cells in records
-    ]
-    first_line: dict[str, int] = {}
+    rows = [_check(line, cells, lookups, now) for line, cells in records]
+    first_line, repeats = repeated_lines(
+        (row.line, row.cells.get("external_id", "")) for row in rows
+    )
     for row in rows:
-        external_id = row.cells.get("external_id", "")
-        if not external_id:
-            continue
-        if external_id in first_line:
+        if row.line in repeats:
             row.errors.append(
                 _("External id %(id)s is already on line %(line)s of this file.")
-                % {"id": external_id, "line": first_line[external_id]}
+                % {"id": row.cells["external_id"], "line": repeats[row.line]}
             )
             row.values = None
-        else:
-            first_line[external_id] = row.line
     stored = _stored(list(first_line))
     for row in rows:
         if row.values is not None:

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from core.types import Viewer
 from journeys.models import Step
 from roles.models import Employee, ProgramRole
 from roles.permissions import employee_of, has_role, is_manager
@@ -22,12 +23,12 @@ TOP_PROBLEMS_DAYS = 30
 TOP_PROBLEMS_LIMIT = 10
 
 
-def sees_all_responses(user: Any) -> bool:
+def sees_all_responses(user: Viewer) -> bool:
     """Superusers and API-client logins read the whole company (BI, payroll)."""
     return bool(getattr(user, "is_superuser", False)) or has_role(user, ProgramRole.API_CLIENT)
 
 
-def responses_visible_to(user: Any) -> QuerySet[Response]:
+def responses_visible_to(user: Viewer) -> QuerySet[Response]:
     """A manager: responses of their department subtree; an API client: all; staff: their own."""
     responses = Response.objects.all()
     if sees_all_responses(user):
@@ -40,7 +41,7 @@ def responses_visible_to(user: Any) -> QuerySet[Response]:
     return responses.none()
 
 
-def surveys_visible_to(user: Any) -> QuerySet[Survey]:
+def surveys_visible_to(user: Viewer) -> QuerySet[Survey]:
     surveys = Survey.objects.select_related("department", "employee", "step")
     if sees_all_responses(user):
         return surveys
@@ -49,13 +50,13 @@ def surveys_visible_to(user: Any) -> QuerySet[Survey]:
     return surveys.none()
 
 
-def employees_for_filter(user: Any) -> QuerySet[Employee]:
+def employees_for_filter(user: Viewer) -> QuerySet[Employee]:
     if sees_all_responses(user):
         return Employee.objects.select_related("department")
     return employees_visible_to(user)
 
 
-def departments_for_filter(user: Any) -> QuerySet[Any]:
+def departments_for_filter(user: Viewer) -> QuerySet[Any]:
     if sees_all_responses(user):
         from roles.models import Department
 
@@ -70,7 +71,7 @@ def steps_for_choice() -> QuerySet[Step]:
     )
 
 
-def invitations_visible_to(user: Any) -> QuerySet[Invitation]:
+def invitations_visible_to(user: Viewer) -> QuerySet[Invitation]:
     return Invitation.objects.filter(survey__in=surveys_visible_to(user)).select_related(
         "survey", "employee", "step"
     )
@@ -221,8 +222,8 @@ def tags_with_counts(*, now: datetime.datetime | None = None) -> QuerySet[Proble
     ).order_by("-is_active", "name")
 
 
-def export_jobs_of(user: Any) -> QuerySet[ExportJob]:
+def export_jobs_of(user: Viewer) -> QuerySet[ExportJob]:
     """Export files belong to whoever asked for them, and to nobody else."""
     if not getattr(user, "is_authenticated", False):
         return ExportJob.objects.none()
-    return ExportJob.objects.filter(requested_by=user)
+    return ExportJob.objects.filter(requested_by_id=user.pk)

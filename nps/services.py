@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from core import events
 from core.activity import activity_record
-from core.edits import Revision, edit_lock, set_active
+from core.edits import Revision, edit_lock, model_create, model_update, set_active
 from core.types import Actor
 from journeys.models import Step
 from roles.models import ApiToken, Department, Employee
@@ -87,14 +87,6 @@ def responses_announce(responses: Iterable[Response]) -> None:
     )
 
 
-def _changes(instance: Any, values: dict[str, Any]) -> dict[str, list[str]]:
-    return {
-        field: [str(getattr(instance, field)), str(new)]
-        for field, new in values.items()
-        if getattr(instance, field) != new
-    }
-
-
 # Surveys ------------------------------------------------------------------------------
 
 
@@ -150,16 +142,12 @@ def survey_create(
         survey.follow_up_ru = follow_up_ru.strip()
     if follow_up_en.strip():
         survey.follow_up_en = follow_up_en.strip()
-    survey.full_clean()
-    survey.save()
-    activity_record(
+    return model_create(
         actor=actor,
-        action="survey.create",
-        target=survey,
+        instance=survey,
         message=gettext_lazy("Survey “%(name)s” created"),
         params={"name": survey.name},
     )
-    return survey
 
 
 @transaction.atomic
@@ -182,11 +170,7 @@ def survey_update(
     for key in ("name", "follow_up_ru", "follow_up_en"):
         if key in values:
             values[key] = values[key].strip()
-    changes = _changes(survey, values)
-    for field, value in values.items():
-        setattr(survey, field, value)
-    survey.full_clean()
-    survey.save()
+    changes = model_update(instance=survey, data=values)
     if changes:
         activity_record(
             actor=actor,
@@ -494,16 +478,13 @@ def _tag_guard_name(name: str, tag: ProblemTag | None) -> str:
 @transaction.atomic
 def problem_tag_create(*, actor: Actor, name: str, description: str = "") -> ProblemTag:
     tag = ProblemTag(name=_tag_guard_name(name, None), description=description.strip())
-    tag.full_clean()
-    tag.save()
-    activity_record(
+    return model_create(
         actor=actor,
         action="problem_tag.create",
-        target=tag,
+        instance=tag,
         message=gettext_lazy("Problem tag “%(name)s” created"),
         params={"name": tag.name},
     )
-    return tag
 
 
 @transaction.atomic
@@ -516,12 +497,10 @@ def problem_tag_update(
     expected_updated_at: Revision | None = None,
 ) -> ProblemTag:
     edit_lock(ProblemTag, tag.pk, expected=expected_updated_at)
-    values = {"name": _tag_guard_name(name, tag), "description": description.strip()}
-    changes = _changes(tag, values)
-    for field, value in values.items():
-        setattr(tag, field, value)
-    tag.full_clean()
-    tag.save()
+    changes = model_update(
+        instance=tag,
+        data={"name": _tag_guard_name(name, tag), "description": description.strip()},
+    )
     if changes:
         activity_record(
             actor=actor,

@@ -32,9 +32,11 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.activity import activity_record
+from core.types import Actor, Viewer
+
 from .models import ApiScope, ApiToken, ProgramRole
 from .permissions import has_role, is_manager, manager_sees_everything
-from .services import activity_record
 
 KEY_PREFIX = "sst_"
 # How often last_used_at is written: once a minute is precise enough and spares a
@@ -56,7 +58,7 @@ def api_client_logins() -> QuerySet[Any]:
     )
 
 
-def tokens_visible_to(user: Any) -> QuerySet[ApiToken]:
+def tokens_visible_to(user: Viewer) -> QuerySet[ApiToken]:
     """A company-wide manager sees every token; another manager the ones they made or act as them."""
     tokens = ApiToken.objects.select_related("user", "created_by")
     if manager_sees_everything(user):
@@ -68,7 +70,7 @@ def tokens_visible_to(user: Any) -> QuerySet[ApiToken]:
 
 @transaction.atomic
 def api_token_create(
-    *, actor: Any, name: str, scopes: Iterable[str], user: Any | None = None
+    *, actor: Actor, name: str, scopes: Iterable[str], user: Actor | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token and return it with its plain key, which is never available again.
 
@@ -116,7 +118,7 @@ def api_token_create(
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     """Revoke at once: the next request with the key gets 401. Revoking twice is harmless."""
     if not tokens_visible_to(actor).filter(pk=token.pk).exists():
         raise PermissionDenied

@@ -8,11 +8,9 @@ the preview did (`employee_changes`).
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -22,7 +20,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.csv import ImportFileError, decode_csv_bytes
+from core.csv import CsvColumns, ImportFileError, header_key, read_csv_rows, repeated_lines
 
 from .models import Department, Employee, Gender, Position
 from .selectors import departments_visible_to
@@ -41,12 +39,6 @@ OPTIONAL_COLUMNS = ("email", "active")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 
-def _normalize(text: str) -> str:
-    """Compare names the way people read them: case, "ё", spaces and underscores ignored."""
-    text = text.replace("\ufeff", "").strip().casefold().replace("ё", "е")
-    return re.sub(r"[\s_]+", " ", text)
-
-
 # Header names people actually type, Russian Excel included.
 _COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "personnel_number": ("personnel_number", "personnel number", "табельный номер", "таб номер"),
@@ -58,9 +50,9 @@ _COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "email": ("email", "e-mail", "e_mail", "почта", "электронная почта"),
     "active": ("active", "is_active", "активен", "работает"),
 }
-_HEADER_TO_COLUMN = {
-    _normalize(alias): column for column, aliases in _COLUMN_ALIASES.items() for alias in aliases
-}
+EMPLOYEE_COLUMNS = CsvColumns(
+    aliases=_COLUMN_ALIASES, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS
+)
 
 _GENDER_WORDS = {
     Gender.FEMALE: ("female", "f", "woman", "ж", "жен", "женский", "женщина"),
@@ -149,72 +141,15 @@ class PreviewRow:
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 
 
-# Reading the file -------------------------------------------------------------
-
-
-def _delimiter(header_line: str) -> str:
-    # The header is ours to define and holds no commas or semicolons of its own,
-    # so whichever is more frequent in it separates the columns.
-    return ";" if header_line.count(";") > header_line.count(",") else ","
-
-
-def _records(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    text = text.lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFileError(_("The file is empty.")) from None
-    except csv.Error as error:
-        raise ImportFileError(
-            _("The first row is not valid CSV (%(error)s).") % {"error": error}
-        ) from error
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                yield reader.line_num, cells
-
-    return header, rows()
-
-
-def _column_positions(header: list[str]) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    for index, title in enumerate(header):
-        column = _HEADER_TO_COLUMN.get(_normalize(title))
-        if column is None:
-            continue
-        if column in positions:
-            raise ImportFileError(
-                _("The column “%(column)s” appears twice in the first row.") % {"column": column}
-            )
-        positions[column] = index
-    missing = [column for column in REQUIRED_COLUMNS if column not in positions]
-    if missing:
-        raise ImportFileError(
-            _(
-                "Missing columns: %(missing)s. The first row must name the columns "
-                "%(required)s (and optionally %(optional)s)."
-            )
-            % {
-                "missing": ", ".join(missing),
-                "required": ", ".join(REQUIRED_COLUMNS),
-                "optional": ", ".join(OPTIONAL_COLUMNS),
-            }
-        )
-    return positions
-
-
 # Checking the cells -----------------------------------------------------------
 
 
 def parse_gender(text: str) -> str | None:
-    return _GENDER_BY_WORD.get(_normalize(text).rstrip("."))
+    return _GENDER_BY_WORD.get(header_key(text).rstrip("."))
 
 
 def parse_active(text: str) -> bool | None:
-    word = _normalize(text)
+    word = header_key(text)
     if word in _TRUE_WORDS:
         return True
     if word in _FALSE_WORDS:
@@ -257,19 +192,19 @@ class _Lookups:
         inactive_in_scope: set[str] = set()
         elsewhere: set[str] = set()
         for department in Department.objects.only("id", "name", "is_active", "path"):
-            key = _normalize(department.name)
+            key = header_key(department.name)
             if department.pk not in visible:
                 elsewhere.add(key)
             elif department.is_active:
                 in_scope.setdefault(key, []).append(department)
             else:
                 inactive_in_scope.add(key)
-        positions = {_normalize(position.name): position for position in Position.objects.all()}
+        positions = {header_key(position.name): position for position in Position.objects.all()}
         return cls(in_scope, inactive_in_scope, elsewhere, positions, visible)
 
 
 def _check_department(name: str, lookups: _Lookups, errors: list[str]) -> Department | None:
-    key = _normalize(name)
+    key = header_key(name)
     matches = lookups.in_scope.get(key, [])
     if len(matches) == 1:
         return matches[0]
@@ -290,7 +225,7 @@ def _check_department(name: str, lookups: _Lookups, errors: list[str]) -> Depart
 
 
 def _check_position(name: str, lookups: _Lookups, errors: list[str]) -> Position | None:
-    position = lookups.positions.get(_normalize(name))
+    position = lookups.positions.get(header_key(name))
     if position is None:
         errors.append(_("Unknown position “%(name)s”.") % {"name": name})
         return None
@@ -393,53 +328,28 @@ def read_employee_csv(*, data: bytes, user: Any) -> list[ImportRow]:
     Raises ImportFileError when the file as a whole is unusable (encoding, size,
     missing columns, too many rows); otherwise every row comes back, with its errors.
     """
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(_("The file is larger than 2 MB: split it into smaller files."))
-    header, records = _records(decode_csv_bytes(data))
-    positions = _column_positions(header)
-    max_rows: int = settings.EMPLOYEE_IMPORT_MAX_ROWS
-
-    raw_rows: list[tuple[int, dict[str, str]]] = []
-    try:
-        for line, cells in records:
-            if len(raw_rows) >= max_rows:
-                raise ImportFileError(
-                    _("The file has more than %(max)s rows: split it into smaller files.")
-                    % {"max": max_rows}
-                )
-            raw_rows.append(
-                (
-                    line,
-                    {
-                        column: (cells[index].strip() if index < len(cells) else "")
-                        for column, index in positions.items()
-                    },
-                )
-            )
-    except csv.Error as error:
-        raise ImportFileError(
-            _("The file is not valid CSV after row %(rows)s (%(error)s).")
-            % {"rows": len(raw_rows) + 1, "error": error}
-        ) from error
+    raw_rows = read_csv_rows(
+        data,
+        columns=EMPLOYEE_COLUMNS,
+        max_bytes=MAX_FILE_BYTES,
+        max_rows=settings.EMPLOYEE_IMPORT_MAX_ROWS,
+    )
     if not raw_rows:
         raise ImportFileError(_("The file has a header row but no employees."))
 
     lookups = _Lookups.for_user(user)
     rows = [_check_row(line, cells, lookups) for line, cells in raw_rows]
 
-    first_line: dict[str, int] = {}
+    first_line, repeats = repeated_lines(
+        (row.line, row.cells.get("personnel_number", "")) for row in rows
+    )
     for row in rows:
-        number = row.cells.get("personnel_number", "")
-        if not number:
-            continue
-        if number in first_line:
+        if row.line in repeats:
             row.errors.append(
                 _("Personnel number %(number)s is already on line %(line)s of this file.")
-                % {"number": number, "line": first_line[number]}
+                % {"number": row.cells["personnel_number"], "line": repeats[row.line]}
             )
             row.values = None
-        else:
-            first_line[number] = row.line
 
     existing = existing_employees(first_line)
     for row in rows:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+
+from core.types import Viewer
 
 from .models import Department, Employee, Position
 from .permissions import is_manager, manager_root_department
 
 
-def departments_visible_to(user: Any) -> QuerySet[Department]:
+def departments_visible_to(user: Viewer) -> QuerySet[Department]:
     """Departments a user may see: a manager's subtree, everything for a superuser."""
     if getattr(user, "is_superuser", False):
         return Department.objects.all()
@@ -23,7 +24,7 @@ def departments_visible_to(user: Any) -> QuerySet[Department]:
     return Department.objects.subtree_of(root)
 
 
-def employees_visible_to(user: Any) -> QuerySet[Employee]:
+def employees_visible_to(user: Viewer) -> QuerySet[Employee]:
     return Employee.objects.filter(department__in=departments_visible_to(user)).select_related(
         "department", "position", "user"
     )
@@ -42,7 +43,7 @@ def employee_search(*, queryset: QuerySet[Employee], query: str) -> QuerySet[Emp
     )
 
 
-def positions_visible_to(user: Any) -> QuerySet[Position]:
+def positions_visible_to(user: Viewer) -> QuerySet[Position]:
     """Positions are a company-wide catalogue that every manager works with."""
     if not is_manager(user):
         return Position.objects.none()
@@ -60,7 +61,7 @@ class DepartmentNode:
     subtree_employee_count: int = 0
 
 
-def department_tree(user: Any) -> list[DepartmentNode]:
+def department_tree(user: Viewer) -> list[DepartmentNode]:
     """The visible departments in tree order (siblings by name), with active head counts."""
     rows = (
         departments_visible_to(user)
@@ -95,5 +96,5 @@ def department_tree(user: Any) -> list[DepartmentNode]:
     return nodes
 
 
-def department_node(user: Any, department: Department) -> DepartmentNode:
+def department_node(user: Viewer, department: Department) -> DepartmentNode:
     return next(node for node in department_tree(user) if node.department.pk == department.pk)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.activity import activity_build, activity_record
-from core.edits import Revision, edit_lock, model_update, set_active
+from core.edits import Revision, edit_lock, model_create, model_update, set_active
 from core.models import Activity
 from core.types import Actor
 
@@ -68,16 +68,14 @@ def department_create(
     if parent is not None and not parent.is_active:
         raise ValidationError({"parent": _("The parent department is deactivated.")})
     department = Department(name=name.strip(), parent=parent, head=head)
-    department.full_clean(exclude=["path"])
-    department.save()
-    _department_refresh_path(department)
-    activity_record(
+    model_create(
         actor=actor,
-        action="department.create",
-        target=department,
+        instance=department,
         message=gettext_lazy("Department “%(name)s” created"),
         params={"name": department.name},
+        clean_exclude=["path"],
     )
+    _department_refresh_path(department)
     return department
 
 
@@ -199,16 +197,12 @@ def _position_guard_name(*, name: str, position: Position | None) -> None:
 def position_create(*, actor: Actor, name: str, description: str = "") -> Position:
     _position_guard_name(name=name, position=None)
     position = Position(name=name.strip(), description=description.strip())
-    position.full_clean()
-    position.save()
-    activity_record(
+    return model_create(
         actor=actor,
-        action="position.create",
-        target=position,
+        instance=position,
         message=gettext_lazy("Position “%(name)s” created"),
         params={"name": position.name},
     )
-    return position
 
 
 @transaction.atomic
@@ -312,16 +306,13 @@ def employee_create(
         hire_date=hire_date,
         email=email.strip(),
     )
-    employee.full_clean(exclude=["user"])
-    employee.save()
-    activity_record(
+    return model_create(
         actor=actor,
-        action="employee.create",
-        target=employee,
+        instance=employee,
         message=gettext_lazy("Employee “%(name)s” added"),
         params={"name": employee.full_name},
+        clean_exclude=["user"],
     )
-    return employee
 
 
 @transaction.atomic

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+
+from core.tasks import job_task
 
 from . import services
 
 
-@shared_task(
-    acks_late=True,
-    # Only a database that cannot be reached is worth retrying; the service itself
-    # records every other failure on the job.
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=120,
-    max_retries=5,
+@job_task(
     soft_time_limit=services.EMPLOYEE_IMPORT_SOFT_TIME_LIMIT,
     time_limit=services.EMPLOYEE_IMPORT_TIME_LIMIT,
 )

@@ -13,6 +13,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.types import Actor
+
 from . import services
 from .forms import (
     AppearanceStandardForm,
@@ -50,40 +52,40 @@ class ItemKind:
     move: Callable[..., Any] | None
 
 
-def _term_create(actor: Any, version: BookVersion, data: dict[str, Any]) -> Term:
+def _term_create(actor: Actor, version: BookVersion, data: dict[str, Any]) -> Term:
     return services.term_create(
         actor=actor, version=version, term=data["term"], definition=data["definition"]
     )
 
 
-def _term_update(actor: Any, item: Term, revision: int, data: dict[str, Any]) -> Term:
+def _term_update(actor: Actor, item: Term, revision: int, data: dict[str, Any]) -> Term:
     return services.term_update(
         actor=actor, term=item, revision=revision, name=data["term"], definition=data["definition"]
     )
 
 
-def _provision_create(actor: Any, version: BookVersion, data: dict[str, Any]) -> GeneralProvision:
+def _provision_create(actor: Actor, version: BookVersion, data: dict[str, Any]) -> GeneralProvision:
     return services.provision_create(
         actor=actor, version=version, title=data["title"], body=data["body"]
     )
 
 
 def _provision_update(
-    actor: Any, item: GeneralProvision, revision: int, data: dict[str, Any]
+    actor: Actor, item: GeneralProvision, revision: int, data: dict[str, Any]
 ) -> GeneralProvision:
     return services.provision_update(
         actor=actor, provision=item, revision=revision, title=data["title"], body=data["body"]
     )
 
 
-def _principle_create(actor: Any, version: BookVersion, data: dict[str, Any]) -> Principle:
+def _principle_create(actor: Actor, version: BookVersion, data: dict[str, Any]) -> Principle:
     return services.principle_create(
         actor=actor, version=version, title=data["title"], text=data["text"]
     )
 
 
 def _principle_update(
-    actor: Any, item: Principle, revision: int, data: dict[str, Any]
+    actor: Actor, item: Principle, revision: int, data: dict[str, Any]
 ) -> Principle:
     return services.principle_update(
         actor=actor, principle=item, revision=revision, title=data["title"], text=data["text"]
@@ -91,7 +93,7 @@ def _principle_update(
 
 
 def _communication_create(
-    actor: Any, version: BookVersion, data: dict[str, Any]
+    actor: Actor, version: BookVersion, data: dict[str, Any]
 ) -> CommunicationStandard:
     return services.communication_standard_create(
         actor=actor,
@@ -104,7 +106,7 @@ def _communication_create(
 
 
 def _communication_update(
-    actor: Any, item: CommunicationStandard, revision: int, data: dict[str, Any]
+    actor: Actor, item: CommunicationStandard, revision: int, data: dict[str, Any]
 ) -> CommunicationStandard:
     return services.communication_standard_update(
         actor=actor,
@@ -118,7 +120,7 @@ def _communication_update(
 
 
 def _appearance_create(
-    actor: Any, version: BookVersion, data: dict[str, Any]
+    actor: Actor, version: BookVersion, data: dict[str, Any]
 ) -> AppearanceStandard:
     return services.appearance_standard_create(
         actor=actor,
@@ -130,7 +132,7 @@ def _appearance_create(
 
 
 def _appearance_update(
-    actor: Any, item: AppearanceStandard, revision: int, data: dict[str, Any]
+    actor: Actor, item: AppearanceStandard, revision: int, data: dict[str, Any]
 ) -> AppearanceStandard:
     return services.appearance_standard_update(
         actor=actor,
@@ -142,7 +144,7 @@ def _appearance_update(
     )
 
 
-def _requirement_create(actor: Any, parent: Any, data: dict[str, Any]) -> Requirement:
+def _requirement_create(actor: Actor, parent: Any, data: dict[str, Any]) -> Requirement:
     return services.requirement_create(
         actor=actor,
         parent=parent,
@@ -155,7 +157,7 @@ def _requirement_create(actor: Any, parent: Any, data: dict[str, Any]) -> Requir
 
 
 def _requirement_update(
-    actor: Any, item: Requirement, revision: int, data: dict[str, Any]
+    actor: Actor, item: Requirement, revision: int, data: dict[str, Any]
 ) -> Requirement:
     return services.requirement_update(
         actor=actor,

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from core import events
 from core.activity import Params, activity_record
-from core.edits import Direction, edit_lock, model_update, move
+from core.edits import Direction, edit_lock, model_create, model_update, move
 from core.types import Actor
 from journeys.models import Situation, Step
 from roles.models import Employee, Position
@@ -70,17 +70,13 @@ def _lock_draft(version_id: int) -> BookVersion:
 @transaction.atomic
 def book_create(*, actor: Actor, name: str) -> Book:
     """A new book with an empty first draft."""
-    book = Book(name=name.strip())
-    book.full_clean()
-    book.save()
-    BookVersion.objects.create(book=book, number=1, created_by=_user(actor))
-    activity_record(
+    book = model_create(
         actor=actor,
-        action="book.create",
-        target=book,
+        instance=Book(name=name.strip()),
         message=gettext_lazy("Standards book “%(name)s” created"),
-        params={"name": book.name},
+        params={"name": name.strip()},
     )
+    BookVersion.objects.create(book=book, number=1, created_by=_user(actor))
     return book
 
 
@@ -284,10 +280,9 @@ def _create(
     instance.version = _lock_draft(instance.version_id)
     if order_scope is not None:
         instance.order = _next_order(order_scope)  # type: ignore[attr-defined]
-    instance.full_clean()
-    instance.save()
-    activity_record(actor=actor, action=action, target=instance, message=message, params=params)
-    return instance
+    return model_create(
+        actor=actor, instance=instance, action=action, message=message, params=params
+    )
 
 
 def _update(

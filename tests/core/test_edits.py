@@ -9,7 +9,15 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core.edits import EditConflict, edit_lock, model_update, move, renumber, set_active
+from core.edits import (
+    EditConflict,
+    edit_lock,
+    model_create,
+    model_update,
+    move,
+    renumber,
+    set_active,
+)
 from core.models import Activity
 from journeys.models import Stage
 from roles.models import Position
@@ -81,6 +89,29 @@ def test_model_update_validates_before_it_writes():
         model_update(instance=position, data={"name": ""})
     position.refresh_from_db()
     assert position.name == "Cashier"
+
+
+def test_model_create_validates_saves_and_records_the_new_object(manager):
+    position = model_create(
+        actor=manager.user,
+        instance=Position(name="Cashier"),
+        message="Position “%(name)s” created",
+        params={"name": "Cashier"},
+    )
+    assert Position.objects.get(pk=position.pk).name == "Cashier"
+    entry = Activity.objects.get(target_id=str(position.pk))
+    assert (entry.action, entry.actor, entry.text) == (
+        "position.create",
+        manager.user,
+        "Position “Cashier” created",
+    )
+
+
+def test_model_create_writes_nothing_when_the_object_is_invalid(manager):
+    positions, entries = Position.objects.count(), Activity.objects.count()
+    with pytest.raises(ValidationError):
+        model_create(actor=manager.user, instance=Position(name=""), message="created")
+    assert (Position.objects.count(), Activity.objects.count()) == (positions, entries)
 
 
 def test_set_active_switches_and_records_it(manager):
